@@ -1,0 +1,72 @@
+/**
+ * The native backend: hands the resolved options to the Rust core (crates/node) and turns what it pushes
+ * back (one call per batch) into ChangeBatch objects and WatchErrors.
+ */
+import { makeBatch } from '../batch.js';
+import type { NativeBinding, NativeErrorInfo, NativeEvent } from '../native.js';
+import type { ResolvedOptions } from '../options.js';
+import { WatchError, type FileChange, type WatchErrorCode } from '../types.js';
+import type { BackendHandle, BackendSinks } from './types.js';
+
+export async function startNative(
+  binding: NativeBinding,
+  options: ResolvedOptions,
+  sinks: BackendSinks,
+): Promise<BackendHandle> {
+  const onEvent = (err: Error | null, event: NativeEvent) => {
+    if (err) return sinks.onError(toWatchError(err));
+    if (event.error) return sinks.onError(fromInfo(event.error));
+    const changes: FileChange[] = event.changes.map((c) => {
+      const fc: FileChange = { change: c.change, path: c.path, isDir: c.isDir };
+      if (c.oldPath) fc.oldPath = c.oldPath;
+      return fc;
+    });
+    sinks.onBatch(makeBatch(changes, event.rescan));
+  };
+  try {
+    return await binding.NativeWatcher.start(options.roots, nativeOptions(options), onEvent);
+  } catch (error) {
+    throw toWatchError(error);
+  }
+}
+
+function nativeOptions(o: ResolvedOptions): Record<string, unknown> {
+  return {
+    debounceMs: o.debounce,
+    stepMs: o.step,
+    recursive: o.recursive,
+    ignore: o.ignore,
+    ignoreDirs: o.ignoreDirs,
+    ignoreEntries: o.ignoreEntries,
+    ignorePaths: o.ignorePaths,
+    gitignore: o.gitignore,
+    forcePolling: o.forcePolling,
+    pollDelayMs: o.pollDelay,
+    ignorePermissionDenied: o.ignorePermissionDenied,
+    vcsSettle: o.vcsSettle,
+    vcsSettleTimeoutMs: o.vcsSettleTimeout,
+    onLimit: o.onLimit,
+    followSymlinks: o.followSymlinks,
+  };
+}
+
+const CODE_PREFIX = /^\[(E[A-Z]+)\] /;
+
+/** The core prefixes each message with its stable code ("[ENOENT] path does not exist: /x"). */
+export function toWatchError(error: unknown): WatchError {
+  if (error instanceof WatchError) return error;
+  const message = String((error as Error)?.message ?? error);
+  const m = CODE_PREFIX.exec(message);
+  if (!m) return new WatchError('EIO', message);
+  const rest = message.slice(m[0].length);
+  const pathMatch = /\u0000(.*)$/.exec(rest);
+  return new WatchError(
+    m[1] as WatchErrorCode,
+    pathMatch ? rest.slice(0, pathMatch.index) : rest,
+    pathMatch ? pathMatch[1] : undefined,
+  );
+}
+
+function fromInfo(info: NativeErrorInfo): WatchError {
+  return new WatchError(info.code as WatchErrorCode, info.message, info.path ?? undefined);
+}

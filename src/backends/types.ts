@@ -1,0 +1,16 @@
+import type { ResolvedOptions } from '../options.js';
+import type { ChangeBatch, WatchError } from '../types.js';
+
+/** What every backend gives subscribe(): a name, why it polls (if it does), and a way to stop. */
+export interface BackendHandle {
+  readonly backend: string;
+  readonly pollReason: string;
+  close(): Promise<void>;
+}
+
+export interface BackendSinks {
+  onBatch(batch: ChangeBatch): void;
+  onError(error: WatchError): void;
+}
+
+export type StartBackend = (options: ResolvedOptions, sinks: BackendSinks) => Promise<BackendHandle>;

@@ -1,0 +1,107 @@
+/**
+ * subscribe(): start a watcher and call back once per batch. The native backend is used when the addon
+ * loads; otherwise the JS poller, after one line on stderr that says why and how to fix it.
+ */
+import { startJsPoll } from './backends/js-poll.js';
+import { startNative } from './backends/native.js';
+import type { BackendHandle } from './backends/types.js';
+import { makeBatch } from './batch.js';
+import { loadNative, nativeLoadError } from './native.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
+import { WatchError, type ChangeBatch, type Subscription, type WatchOptions } from './types.js';
+
+let warnedFallback = false;
+
+export type BatchCallback = (changes: ChangeBatch) => void | Promise<void>;
+
+export async function subscribe(
+  paths: string | string[],
+  callback: BatchCallback,
+  options: WatchOptions = {},
+): Promise<Subscription> {
+  if (typeof callback !== 'function') throw new TypeError('callback must be a function');
+  const resolved = resolveOptions(paths, options);
+  const onError = resolved.onError ?? defaultOnError;
+  return start(resolved, callback, onError);
+}
+
+/** Shared by subscribe() and watch(): options already resolved, errors routed by the caller. */
+export async function start(
+  resolved: ResolvedOptions,
+  callback: BatchCallback,
+  onError: (e: WatchError) => void,
+): Promise<Subscription> {
+  let closed = false;
+  const deliver = (batch: ChangeBatch) => {
+    if (closed) return;
+    const kept = resolved.jsFilter ? filterBatch(batch, resolved.jsFilter, onError) : batch;
+    if (kept.length === 0 && batch.length > 0) return;
+    try {
+      const r = callback(kept);
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        (r as Promise<void>).then(undefined, (e) => reportCallbackError(e, onError));
+      }
+    } catch (e) {
+      // A throwing callback must never take the process down from inside a native callback.
+      reportCallbackError(e, onError);
+    }
+  };
+  const sinks = { onBatch: deliver, onError: (e: WatchError) => !closed && safeCall(onError, e) };
+
+  const binding = loadNative();
+  let handle: BackendHandle;
+  if (binding) {
+    handle = await startNative(binding, resolved, sinks);
+  } else {
+    if (!warnedFallback) {
+      warnedFallback = true;
+      process.stderr.write(`watchfiles-node: polling with the JS fallback: ${nativeLoadError()}\n`);
+    }
+    handle = await startJsPoll(resolved, sinks);
+  }
+
+  // The native threadsafe function is weak and JS timers are unref'd: this handle alone keeps Node alive.
+  const keepAlive = resolved.persistent ? setInterval(() => {}, 1 << 30) : undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      closed = true;
+      if (keepAlive) clearInterval(keepAlive);
+      resolved.signal?.removeEventListener('abort', close);
+      await handle.close();
+    })();
+    return closing;
+  };
+  resolved.signal?.addEventListener('abort', close, { once: true });
+  if (resolved.signal?.aborted) await close();
+  return { backend: handle.backend, pollReason: handle.pollReason, close };
+}
+
+function filterBatch(batch: ChangeBatch, filter: (c: number, p: string) => boolean, onError: (e: WatchError) => void) {
+  const kept = batch.filter((c) => {
+    try {
+      return filter(c.change, c.path);
+    } catch (e) {
+      reportCallbackError(e, onError);
+      return false;
+    }
+  });
+  return makeBatch(kept, batch.rescan);
+}
+
+function reportCallbackError(e: unknown, onError: (e: WatchError) => void) {
+  const err = new WatchError('EIO', `watch callback threw: ${(e as Error)?.stack ?? String(e)}`);
+  safeCall(onError, err);
+}
+
+function safeCall(onError: (e: WatchError) => void, e: WatchError) {
+  try {
+    onError(e);
+  } catch (inner) {
+    process.stderr.write(`watchfiles-node: onError threw: ${String(inner)}\n`);
+  }
+}
+
+function defaultOnError(e: WatchError) {
+  process.stderr.write(`watchfiles-node: ${e.code}: ${e.message}\n`);
+}

@@ -1,0 +1,107 @@
+/**
+ * Public types of watchfiles-node. Kept in one file so the API surface reads top to bottom.
+ */
+
+/** What happened to a path. The numbering matches Python's watchfiles. */
+export enum Change {
+  added = 1,
+  modified = 2,
+  deleted = 3,
+}
+
+/** One net change to one path within a batch. Paths are absolute. */
+export interface FileChange {
+  change: Change;
+  path: string;
+  /** Set on an `added` entry when the OS paired it with a rename from `oldPath` (which is reported as `deleted`). */
+  oldPath?: string;
+  /** True when the path is (or, for `deleted`, was) a directory. */
+  isDir?: boolean;
+}
+
+/**
+ * A batch of changes: the net effect per path of everything that happened between two quiet moments.
+ * `rescan` is true when the OS dropped events and the watcher rescanned to recover; a reloader should
+ * restart unconditionally on such a batch.
+ */
+export interface ChangeBatch extends Array<FileChange> {
+  rescan: boolean;
+}
+
+/** A JS predicate applied after the native filters; return true to keep the change. */
+export type WatchFilter = (change: Change, path: string) => boolean;
+
+export interface WatchOptions {
+  /** Longest time (ms) a batch may collect events, measured from its first event. Default 1600. */
+  debounce?: number;
+  /** Quiet time (ms) after the last event before a batch is yielded. Default 50. */
+  step?: number;
+  /** Stops watching when aborted: watch() ends, subscribe() closes. */
+  signal?: AbortSignal;
+  /** With `yieldOnTimeout`, yield an empty batch when nothing happened for `timeout` ms. */
+  timeout?: number;
+  /** See `timeout`. Default false. */
+  yieldOnTimeout?: boolean;
+  /** Watch directories recursively. Default true. */
+  recursive?: boolean;
+  /** Globs of paths to ignore, matched against the path relative to its root and against the basename (`*.log`, `dist/**`, `**\/tmp`). */
+  ignore?: string[];
+  /** Also ignore what the roots' .gitignore files (and .ignore, .git/info/exclude) ignore. Default false. */
+  gitignore?: boolean;
+  /**
+   * A predicate run in JS after the native filters, or a `DefaultFilter` (applied natively, replacing the
+   * default ignore lists), or `null` to drop the default ignores. Default: `new DefaultFilter()`.
+   */
+  filter?: WatchFilter | import('./filters.js').DefaultFilter | null;
+  /** Poll instead of using OS events, everywhere. Default: env WATCHFILES_FORCE_POLLING, else false. */
+  forcePolling?: boolean;
+  /** Poll interval (ms) when polling. Default: env WATCHFILES_POLL_DELAY_MS, else 300. */
+  pollDelay?: number;
+  /** Skip directories we may not read instead of failing. Default false. */
+  ignorePermissionDenied?: boolean;
+  /** Keep the Node process alive while watching. Default true. */
+  persistent?: boolean;
+  /** Hold batches while a git/hg operation is under way and yield once it is over. Default true. */
+  vcsSettle?: boolean;
+  /** Ceiling (ms) for `vcsSettle`, so a stale lock never freezes the watcher. Default 10000. */
+  vcsSettleTimeout?: number;
+  /** What to do when the inotify watch limit does not fit the tree: fail with EMAXWATCH, or poll the rest. Default 'error'. */
+  onLimit?: 'error' | 'poll';
+  /** Follow symlinked directories inside the tree (each real directory is watched once). Default true. */
+  followSymlinks?: boolean;
+  /** Called with errors that happen while watching (subscribe only; watch() throws them from the loop). Default: print to stderr. */
+  onError?: (error: WatchError) => void;
+}
+
+/** Error codes a watcher reports. */
+export type WatchErrorCode =
+  | 'ENOENT'
+  | 'ENOTDIR'
+  | 'EACCES'
+  | 'ELOOP'
+  | 'EMAXWATCH'
+  | 'EINVAL'
+  | 'EIO'
+  | 'ECLOSED';
+
+/** An error from the watcher, with a stable `code` and the `path` it concerns when there is one. */
+export class WatchError extends Error {
+  readonly code: WatchErrorCode;
+  readonly path?: string;
+  constructor(code: WatchErrorCode, message: string, path?: string) {
+    super(message);
+    this.name = 'WatchError';
+    this.code = code;
+    if (path !== undefined) this.path = path;
+  }
+}
+
+/** A running watcher started by subscribe(). */
+export interface Subscription {
+  /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', or e.g. 'inotify+poll'. */
+  readonly backend: string;
+  /** Why polling is used where it is (empty when it is not). */
+  readonly pollReason: string;
+  /** Stop watching; resolves once the native threads are joined. Idempotent. */
+  close(): Promise<void>;
+}

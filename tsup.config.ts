@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+// One ESM and one CommonJS build with types, one entry per public subpath of package.json "exports".
+const entries: Record<string, string> = {
+  index: 'src/index.ts',
+  cli: 'src/cli/index.ts',
+  register: 'src/register/index.ts',
+  'register-child': 'src/register/child.ts',
+  chokidar: 'src/chokidar/index.ts',
+};
+
+export default defineConfig({
+  entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
+  format: ['esm', 'cjs'],
+  dts: true,
+  shims: true,
+  clean: true,
+  target: 'node20',
+  splitting: false,
+  sourcemap: true,
+});

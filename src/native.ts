@@ -57,7 +57,7 @@ function tryLoad(): { binding?: NativeBinding; reason?: string } {
   }
   try {
     const require = createRequire(import.meta.url);
-    return { binding: require('../index.js') as NativeBinding };
+    return { binding: require('../index.cjs') as NativeBinding };
   } catch (error) {
     const first = String((error as Error)?.message ?? error).split('\n')[0];
     return {

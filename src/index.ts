@@ -10,3 +10,4 @@ export { subscribe } from './subscribe.js';
 export type { BatchCallback } from './subscribe.js';
 export { mergeBatches } from './batch.js';
 export { nativeLoadError } from './native.js';
+export * from './reloaders/index.js';

@@ -1,0 +1,25 @@
+//! watchfiles-core: the pure-Rust watcher behind watchfiles-node. No Node here: `cargo test` runs it alone.
+//!
+//! Data flows one way: OS events (notify) or polling -> [`engine`] (filter, tree, watches, batching)
+//! -> a sink that receives [`Output`]s. Start one with [`Watcher::start`].
+
+pub mod budget;
+pub mod change;
+pub mod config;
+mod engine;
+pub mod error;
+pub mod filter;
+pub mod meta;
+pub mod mounts;
+mod native;
+mod pending;
+pub mod scan;
+pub mod tree;
+pub mod vcs;
+mod watcher;
+
+pub use change::{Batch, Change, FileChange, Output};
+pub use config::{FilterConfig, OnLimit, WatchConfig, DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES};
+pub use error::{ErrorCode, WatchError};
+pub use native::BACKEND_NAME;
+pub use watcher::{Watcher, WatcherInfo};

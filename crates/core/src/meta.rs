@@ -1,0 +1,89 @@
+//! The facts about an entry that tell whether it changed: kind, mtime at full precision, size, inode.
+
+use std::fs::Metadata;
+use std::io;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: Kind,
+    /// Nanoseconds since the epoch (notify's PollWatcher compares whole seconds; two edits in one second
+    /// would be lost).
+    pub mtime_ns: i128,
+    pub size: u64,
+    /// Inode and device on Unix (an atomic save changes the inode even when size and mtime collide).
+    pub ino: u64,
+    pub dev: u64,
+}
+
+impl Meta {
+    pub fn from_metadata(m: &Metadata) -> Meta {
+        let ft = m.file_type();
+        let kind = if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        };
+        let mtime_ns = match m.modified() {
+            Ok(t) => match t.duration_since(UNIX_EPOCH) {
+                Ok(d) => d.as_nanos() as i128,
+                Err(e) => -(e.duration().as_nanos() as i128),
+            },
+            Err(_) => 0,
+        };
+        let (ino, dev) = ino_dev(m);
+        Meta { kind, mtime_ns, size: m.len(), ino, dev }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind == Kind::Dir
+    }
+
+    /// Reads an entry; with `follow`, a symlink to a directory reads as that directory.
+    pub fn read(path: &Path, follow: bool) -> io::Result<Meta> {
+        let m = std::fs::symlink_metadata(path)?;
+        if follow && m.file_type().is_symlink() {
+            if let Ok(target) = std::fs::metadata(path) {
+                if target.is_dir() {
+                    return Ok(Meta::from_metadata(&target));
+                }
+            }
+        }
+        Ok(Meta::from_metadata(&m))
+    }
+
+    /// True when the content or identity may differ (directories only change by their entries).
+    pub fn differs(&self, other: &Meta) -> bool {
+        if self.kind != other.kind {
+            return true;
+        }
+        if self.kind == Kind::Dir {
+            return self.ino != other.ino || self.dev != other.dev;
+        }
+        self.mtime_ns != other.mtime_ns || self.size != other.size || self.ino != other.ino
+    }
+}
+
+#[cfg(unix)]
+fn ino_dev(m: &Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.ino(), m.dev())
+}
+
+#[cfg(not(unix))]
+fn ino_dev(_m: &Metadata) -> (u64, u64) {
+    (0, 0)
+}

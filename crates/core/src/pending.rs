@@ -1,0 +1,101 @@
+//! The batch being collected: which paths were touched and what each was before the batch began. At the
+//! end each path's net effect is read off by comparing that "before" with the disk now, which gives
+//! watchfiles' coalescing for free (added+deleted = nothing, deleted+added = modified) and makes an
+//! editor's atomic save read as one modification.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::change::{Batch, Change, FileChange};
+use crate::meta::Meta;
+use crate::tree::Tree;
+
+#[derive(Default)]
+pub struct Pending {
+    touched: HashMap<PathBuf, Option<Meta>>,
+    /// Renames the OS paired: new path -> old path.
+    renames: HashMap<PathBuf, PathBuf>,
+    first: Option<Instant>,
+    last: Option<Instant>,
+    rescan: bool,
+}
+
+impl Pending {
+    pub fn is_empty(&self) -> bool {
+        self.touched.is_empty() && !self.rescan
+    }
+
+    /// Records that `path` was touched; only its first "before" state in a batch counts.
+    pub fn touch(&mut self, path: &Path, before: Option<Meta>, now: Instant) {
+        if !self.touched.contains_key(path) {
+            self.touched.insert(path.to_path_buf(), before);
+        }
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+    }
+
+    pub fn was_touched(&self, path: &Path) -> bool {
+        self.touched.contains_key(path)
+    }
+
+    pub fn note_rename(&mut self, from: &Path, to: &Path) {
+        self.renames.insert(to.to_path_buf(), from.to_path_buf());
+    }
+
+    pub fn mark_rescan(&mut self, now: Instant) {
+        self.rescan = true;
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+    }
+
+    /// When the batch is due: `step` after the last event, or `debounce` after the first, whichever is
+    /// sooner. Quiet is measured by time since the last event, never by the size of the set.
+    pub fn due(&self, step: Duration, debounce: Duration) -> Option<Instant> {
+        let (first, last) = (self.first?, self.last?);
+        Some((last + step).min(first + debounce))
+    }
+
+    /// Ends the batch: each touched path's net effect, with the tree updated to the disk as it is now.
+    pub fn finish(&mut self, tree: &mut Tree, read: impl Fn(&Path) -> Option<Meta>) -> Batch {
+        let touched = std::mem::take(&mut self.touched);
+        let renames = std::mem::take(&mut self.renames);
+        let rescan = std::mem::replace(&mut self.rescan, false);
+        self.first = None;
+        self.last = None;
+
+        let mut changes = Vec::with_capacity(touched.len());
+        for (path, before) in touched {
+            let after = read(&path);
+            match after {
+                Some(meta) => tree.insert(&path, meta),
+                None => {
+                    tree.remove_subtree(&path);
+                }
+            }
+            let change = match (before, after) {
+                (None, None) => continue,
+                (None, Some(_)) => Change::Added,
+                (Some(_), None) => Change::Deleted,
+                (Some(b), Some(a)) if a.is_dir() && b.is_dir() => continue,
+                (Some(_), Some(_)) => Change::Modified,
+            };
+            let is_dir = after.or(before).is_some_and(|m| m.is_dir());
+            changes.push(FileChange { change, path, old_path: None, is_dir });
+        }
+        // A paired rename keeps both paths: the old one as deleted, the new one as added with `old_path`.
+        if !renames.is_empty() {
+            let deleted: std::collections::HashSet<PathBuf> =
+                changes.iter().filter(|c| c.change == Change::Deleted).map(|c| c.path.clone()).collect();
+            for c in changes.iter_mut().filter(|c| c.change == Change::Added) {
+                if let Some(from) = renames.get(&c.path) {
+                    if deleted.contains(from) {
+                        c.old_path = Some(from.clone());
+                    }
+                }
+            }
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Batch { changes, rescan }
+    }
+}

@@ -1,0 +1,177 @@
+//! The public handle: start a watcher (walk, budget, watches: the "ready" moment is when this returns),
+//! read what backend it uses, and close it (stop and join the batching thread).
+
+use std::sync::mpsc::{self, Sender};
+use std::thread::JoinHandle;
+
+use crate::budget;
+use crate::change::Output;
+use crate::config::{OnLimit, WatchConfig};
+use crate::engine::{Engine, Mode, Msg, Root};
+use crate::error::{ErrorCode, WatchError};
+use crate::filter::PathFilter;
+use crate::meta::Meta;
+use crate::mounts;
+use crate::native::{NativeBackend, BACKEND_NAME, PER_DIR};
+use crate::scan::{count_dirs, ScanRules};
+
+/// What a running watcher uses, for `watcher.backend` and debug lines.
+#[derive(Debug, Clone)]
+pub struct WatcherInfo {
+    /// "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll" when mixed.
+    pub backend: String,
+    /// Why some or all roots are polled; empty when none is.
+    pub poll_reason: String,
+    /// OS watches placed at start.
+    pub watch_count: usize,
+    /// Entries known at start.
+    pub entry_count: usize,
+}
+
+pub struct Watcher {
+    tx: Sender<Msg>,
+    thread: Option<JoinHandle<()>>,
+    info: WatcherInfo,
+}
+
+impl Watcher {
+    /// Starts watching. Returns once every watch is placed and the tree is known; from then on each batch
+    /// and each runtime error goes to `sink`, from the watcher's own thread.
+    pub fn start(cfg: WatchConfig, sink: impl Fn(Output) + Send + 'static) -> Result<Watcher, WatchError> {
+        if cfg.roots.is_empty() {
+            return Err(WatchError::new(ErrorCode::Invalid, "no paths to watch", None));
+        }
+        let mut filter = PathFilter::new(&cfg.filter)?;
+        let mut roots = Vec::with_capacity(cfg.roots.len());
+        for path in &cfg.roots {
+            let meta = Meta::read(path, true).map_err(|e| WatchError::from_io(&e, path, "watching"))?;
+            if !meta.is_dir() {
+                std::fs::metadata(path).map_err(|e| WatchError::from_io(&e, path, "watching"))?;
+            }
+            let mode = if cfg.force_polling {
+                Mode::Poll("forcePolling is set".into())
+            } else if let Some(reason) = mounts::poll_reason(path) {
+                Mode::Poll(reason)
+            } else {
+                Mode::Native
+            };
+            if meta.is_dir() {
+                filter.load_gitignore_ancestors(path);
+            }
+            roots.push(Root { path: path.clone(), is_file: !meta.is_dir(), mode, present: true });
+        }
+        check_budget(&cfg, &filter, &mut roots)?;
+
+        let (tx, rx) = mpsc::channel();
+        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(NativeBackend::new(tx.clone())?) } else { None };
+        let mut engine = Engine::new(cfg, filter, roots, native, Box::new(sink));
+        for ri in 0..engine.roots.len() {
+            if let Err(e) = engine.init_root(ri, false) {
+                if e.code == ErrorCode::MaxWatch && engine.cfg.on_limit == OnLimit::Poll {
+                    let reason = format!("{} did not fit the inotify watch limit", engine.roots[ri].path.display());
+                    engine.switch_to_poll(ri, reason);
+                    continue;
+                }
+                return Err(e);
+            }
+        }
+        let info = describe(&engine);
+        let thread = std::thread::Builder::new()
+            .name("watchfiles-batcher".into())
+            .spawn(move || engine.run(rx))
+            .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the watcher thread: {e}"), None))?;
+        Ok(Watcher { tx, thread: Some(thread), info })
+    }
+
+    pub fn info(&self) -> &WatcherInfo {
+        &self.info
+    }
+
+    /// Stops the batching thread and waits for it. Idempotent.
+    pub fn close(&mut self) {
+        let _ = self.tx.send(Msg::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// On inotify, counts the directories before any watch is placed: a tree that does not fit fails with
+/// the fix named, or (onLimit: poll) the roots that do not fit are polled.
+fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> Result<(), WatchError> {
+    if !PER_DIR {
+        return Ok(());
+    }
+    let Some(available) = budget::available_watches() else { return Ok(()) };
+    let limit = budget::max_user_watches().unwrap_or(available);
+    let mut needed = 0usize;
+    for root in roots.iter_mut().filter(|r| r.mode == Mode::Native) {
+        let count = if root.is_file {
+            1
+        } else {
+            let rules = ScanRules {
+                root: &root.path,
+                recursive: cfg.recursive,
+                follow_symlinks: cfg.follow_symlinks,
+                ignore_permission_denied: true,
+            };
+            count_dirs(&root.path, &rules, filter)
+        };
+        if needed + count > available {
+            let total = needed + count;
+            match cfg.on_limit {
+                OnLimit::Error => {
+                    return Err(WatchError::new(
+                        ErrorCode::MaxWatch,
+                        budget::limit_message(total, available, limit),
+                        Some(&root.path),
+                    ))
+                }
+                OnLimit::Poll => {
+                    root.mode = Mode::Poll(format!(
+                        "{} needs {count} watches and does not fit fs.inotify.max_user_watches={limit}",
+                        root.path.display()
+                    ));
+                    continue;
+                }
+            }
+        }
+        needed += count;
+    }
+    Ok(())
+}
+
+fn describe(engine: &Engine) -> WatcherInfo {
+    let native = engine.roots.iter().any(|r| r.mode == Mode::Native);
+    let reasons: Vec<String> = engine
+        .roots
+        .iter()
+        .filter_map(|r| match &r.mode {
+            Mode::Poll(reason) => Some(reason.clone()),
+            Mode::Native => None,
+        })
+        .collect();
+    let backend = match (native, reasons.is_empty()) {
+        (true, true) => BACKEND_NAME.to_string(),
+        (true, false) => format!("{BACKEND_NAME}+poll"),
+        (false, _) => "poll".to_string(),
+    };
+    let mut reasons_dedup: Vec<String> = Vec::new();
+    for r in reasons {
+        if !reasons_dedup.contains(&r) {
+            reasons_dedup.push(r);
+        }
+    }
+    WatcherInfo {
+        backend,
+        poll_reason: reasons_dedup.join("; "),
+        watch_count: engine.native.as_ref().map_or(0, NativeBackend::watch_count),
+        entry_count: engine.tree.len(),
+    }
+}

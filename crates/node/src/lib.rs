@@ -1,0 +1,251 @@
+//! The napi-rs binding: one `NativeWatcher` class over `watchfiles_core::Watcher`. Kept thin on purpose:
+//! options in, one threadsafe call per batch out, errors with stable codes. The TypeScript layer (src/)
+//! owns validation, defaults and the public API.
+
+#![deny(clippy::all)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use watchfiles_core::{
+    Batch, ErrorCode, FilterConfig, OnLimit, Output, WatchConfig, WatchError, Watcher, WatcherInfo,
+    DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES,
+};
+
+/// Options as the TypeScript layer passes them, already validated and defaulted there.
+#[napi(object)]
+pub struct NativeOptions {
+    pub debounce_ms: Option<u32>,
+    pub step_ms: Option<u32>,
+    pub recursive: Option<bool>,
+    pub ignore: Option<Vec<String>>,
+    pub ignore_dirs: Option<Vec<String>>,
+    pub ignore_entries: Option<Vec<String>>,
+    pub ignore_paths: Option<Vec<String>>,
+    pub gitignore: Option<bool>,
+    pub force_polling: Option<bool>,
+    pub poll_delay_ms: Option<u32>,
+    pub ignore_permission_denied: Option<bool>,
+    pub vcs_settle: Option<bool>,
+    pub vcs_settle_timeout_ms: Option<u32>,
+    /// 'error' (default) or 'poll'.
+    pub on_limit: Option<String>,
+    pub follow_symlinks: Option<bool>,
+}
+
+#[napi(object)]
+pub struct NativeChange {
+    /// 1 added, 2 modified, 3 deleted.
+    pub change: u32,
+    pub path: String,
+    pub old_path: Option<String>,
+    pub is_dir: bool,
+}
+
+#[napi(object)]
+pub struct NativeError {
+    /// ENOENT, ENOTDIR, EACCES, ELOOP, EMAXWATCH, EINVAL or EIO.
+    pub code: String,
+    pub message: String,
+    pub path: Option<String>,
+}
+
+/// One call from the watcher: a batch, or an error that happened while watching.
+#[napi(object)]
+pub struct NativeEvent {
+    pub changes: Vec<NativeChange>,
+    pub rescan: bool,
+    pub error: Option<NativeError>,
+}
+
+type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, true, true>;
+
+#[napi]
+pub struct NativeWatcher {
+    inner: Arc<Mutex<Option<Watcher>>>,
+    info: WatcherInfo,
+}
+
+#[napi]
+impl NativeWatcher {
+    /// Starts a watcher off the JS thread; resolves once every watch is placed (the "ready" moment).
+    #[napi(ts_return_type = "Promise<NativeWatcher>")]
+    pub fn start(
+        roots: Vec<String>,
+        options: NativeOptions,
+        #[napi(ts_arg_type = "(err: Error | null, event: NativeEvent) => void")] on_event: Function<NativeEvent, ()>,
+    ) -> Result<AsyncTask<StartTask>> {
+        // Weak: the callback alone never keeps Node alive (the TS layer holds a timer when persistent).
+        let callback: EventCallback =
+            on_event.build_threadsafe_function::<NativeEvent>().callee_handled::<true>().weak::<true>().build()?;
+        Ok(AsyncTask::new(StartTask { config: Some(to_config(roots, options)?), callback: Some(callback) }))
+    }
+
+    /// "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll".
+    #[napi(getter)]
+    pub fn backend(&self) -> String {
+        self.info.backend.clone()
+    }
+
+    /// Why some roots are polled (empty when none is).
+    #[napi(getter)]
+    pub fn poll_reason(&self) -> String {
+        self.info.poll_reason.clone()
+    }
+
+    /// OS watches placed at start.
+    #[napi(getter)]
+    pub fn watch_count(&self) -> u32 {
+        self.info.watch_count as u32
+    }
+
+    /// Entries (files and directories) known at start.
+    #[napi(getter)]
+    pub fn entry_count(&self) -> u32 {
+        self.info.entry_count as u32
+    }
+
+    /// Stops watching and joins the watcher's threads, off the JS thread. Idempotent.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close(&self) -> AsyncTask<CloseTask> {
+        AsyncTask::new(CloseTask { inner: self.inner.clone() })
+    }
+}
+
+pub struct StartTask {
+    config: Option<WatchConfig>,
+    callback: Option<EventCallback>,
+}
+
+impl Task for StartTask {
+    type Output = Watcher;
+    type JsValue = NativeWatcher;
+
+    fn compute(&mut self) -> Result<Watcher> {
+        let config = self.config.take().expect("compute runs once");
+        let callback = self.callback.take().expect("compute runs once");
+        // NonBlocking with an unbounded queue: the batcher never waits on JS, so closing from a worker's
+        // cleanup hook can always join it.
+        let sink = move |out: Output| {
+            callback.call(Ok(to_event(out)), ThreadsafeFunctionCallMode::NonBlocking);
+        };
+        Watcher::start(config, sink).map_err(to_napi_error)
+    }
+
+    fn resolve(&mut self, env: Env, watcher: Watcher) -> Result<NativeWatcher> {
+        let info = watcher.info().clone();
+        let inner = Arc::new(Mutex::new(Some(watcher)));
+        // A worker_thread terminated while watching: stop the threads before its environment goes away.
+        let for_hook = inner.clone();
+        env.add_env_cleanup_hook(for_hook, |inner| close_inner(&inner))?;
+        Ok(NativeWatcher { inner, info })
+    }
+}
+
+pub struct CloseTask {
+    inner: Arc<Mutex<Option<Watcher>>>,
+}
+
+impl Task for CloseTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<()> {
+        close_inner(&self.inner);
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn close_inner(inner: &Mutex<Option<Watcher>>) {
+    let watcher = inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(mut w) = watcher {
+        w.close();
+    }
+}
+
+/// The default ignored directory names (the TS layer's copy is checked against this in a test).
+#[napi]
+pub fn default_ignore_dirs() -> Vec<String> {
+    DEFAULT_IGNORE_DIRS.iter().map(|s| s.to_string()).collect()
+}
+
+/// The default ignored entry globs (editor temp files).
+#[napi]
+pub fn default_ignore_entries() -> Vec<String> {
+    DEFAULT_IGNORE_ENTRIES.iter().map(|s| s.to_string()).collect()
+}
+
+fn to_config(roots: Vec<String>, o: NativeOptions) -> Result<WatchConfig> {
+    let mut cfg = WatchConfig::new(roots.into_iter().map(PathBuf::from).collect());
+    let ms = |v: Option<u32>, d: Duration| v.map(|x| Duration::from_millis(x as u64)).unwrap_or(d);
+    cfg.debounce = ms(o.debounce_ms, cfg.debounce);
+    cfg.step = ms(o.step_ms, cfg.step);
+    cfg.poll_delay = ms(o.poll_delay_ms, cfg.poll_delay);
+    cfg.vcs_settle_timeout = ms(o.vcs_settle_timeout_ms, cfg.vcs_settle_timeout);
+    cfg.recursive = o.recursive.unwrap_or(cfg.recursive);
+    cfg.force_polling = o.force_polling.unwrap_or(cfg.force_polling);
+    cfg.ignore_permission_denied = o.ignore_permission_denied.unwrap_or(cfg.ignore_permission_denied);
+    cfg.vcs_settle = o.vcs_settle.unwrap_or(cfg.vcs_settle);
+    cfg.follow_symlinks = o.follow_symlinks.unwrap_or(cfg.follow_symlinks);
+    cfg.on_limit = match o.on_limit.as_deref() {
+        None | Some("error") => OnLimit::Error,
+        Some("poll") => OnLimit::Poll,
+        Some(other) => {
+            return Err(to_napi_error(WatchError::new(
+                ErrorCode::Invalid,
+                format!("onLimit must be 'error' or 'poll', got {other:?}"),
+                None,
+            )))
+        }
+    };
+    let defaults = FilterConfig::default();
+    cfg.filter = FilterConfig {
+        ignore_dirs: o.ignore_dirs.unwrap_or(defaults.ignore_dirs),
+        ignore_entries: o.ignore_entries.unwrap_or(defaults.ignore_entries),
+        ignore_paths: o.ignore_paths.unwrap_or_default().into_iter().map(PathBuf::from).collect(),
+        ignore: o.ignore.unwrap_or_default(),
+        gitignore: o.gitignore.unwrap_or(false),
+    };
+    Ok(cfg)
+}
+
+fn to_event(out: Output) -> NativeEvent {
+    match out {
+        Output::Batch(Batch { changes, rescan }) => NativeEvent {
+            changes: changes
+                .into_iter()
+                .map(|c| NativeChange {
+                    change: c.change as u32,
+                    path: c.path.to_string_lossy().into_owned(),
+                    old_path: c.old_path.map(|p| p.to_string_lossy().into_owned()),
+                    is_dir: c.is_dir,
+                })
+                .collect(),
+            rescan,
+            error: None,
+        },
+        Output::Error(e) => NativeEvent {
+            changes: Vec::new(),
+            rescan: false,
+            error: Some(NativeError {
+                code: e.code.as_str().to_string(),
+                message: e.message.clone(),
+                path: e.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+            }),
+        },
+    }
+}
+
+/// Start errors reach JS as rejections: "[CODE] message" then, after a NUL, the path (parsed in src/).
+fn to_napi_error(e: WatchError) -> Error {
+    let path = e.path.as_ref().map(|p| format!("\u{0}{}", p.display())).unwrap_or_default();
+    Error::new(Status::GenericFailure, format!("[{}] {}{path}", e.code.as_str(), e.message))
+}

@@ -13,6 +13,11 @@ const RELOADERS: Array<[string, () => BaseReloader]> = [
   ['StatReloader', () => new StatReloader({ interval: 50 })],
   // Small timings keep the suite fast; pollDelay only matters on the JS polling fallback.
   ['WatchfilesReloader', () => new WatchfilesReloader({ timeout: 200, step: 20, debounce: 400, pollDelay: 50 })],
+  // The watcher's polling mode (network mounts, WSL): the same contract without OS events.
+  [
+    'WatchfilesReloader (forcePolling)',
+    () => new WatchfilesReloader({ timeout: 200, step: 20, debounce: 400, pollDelay: 50, forcePolling: true }),
+  ],
 ];
 
 const DEADLINE_MS = 10_000;

@@ -11,3 +11,4 @@ export type { BatchCallback } from './subscribe.js';
 export { mergeBatches } from './batch.js';
 export { nativeLoadError } from './native.js';
 export * from './reloaders/index.js';
+export * from './run/index.js';

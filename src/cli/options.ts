@@ -1,0 +1,45 @@
+/**
+ * Every option of the `watchfiles` command in one table: parseArgs reads its config from it and --help
+ * prints it, so the two never disagree. The first group mirrors Python's watchfiles CLI; the rest is ours.
+ */
+
+export interface CliOption {
+  name: string;
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder in --help (`<ms>`). */
+  value?: string;
+  /** The default as --help shows it. */
+  default: string;
+  help: string;
+}
+
+export const CLI_OPTIONS: readonly CliOption[] = [
+  { name: 'target-type', type: 'string', value: 'auto|command|function', default: 'auto', help: 'Run the target as a command, or call `file.js:export` in a Node child; auto decides from its shape' },
+  { name: 'filter', type: 'string', value: 'default|all|js|file.mjs:export', default: 'default', help: 'Which changes count: default ignores node_modules, .git, caches and editor temp files; all keeps everything; js keeps JS/TS/JSON sources; or a (change, path) => boolean function, or a DefaultFilter, exported by a module' },
+  { name: 'ignore-paths', type: 'string', value: 'a,b', default: 'none', help: 'Comma-separated paths to ignore, with everything below them (with --filter default or js)' },
+  { name: 'args', type: 'string', value: 'string', default: 'none', help: 'Arguments for a function target (its process.argv), split like a shell would' },
+  { name: 'sigint-timeout', type: 'string', value: 's', default: '5', help: 'Seconds to wait after the stop signal before SIGKILL to the whole process group' },
+  { name: 'sigkill-timeout', type: 'string', value: 's', default: '1', help: 'Seconds to wait after SIGKILL for the process group to be gone' },
+  { name: 'grace-period', type: 'string', value: 's', default: '0', help: 'Seconds after each start during which changes are ignored' },
+  { name: 'non-recursive', type: 'boolean', default: 'false', help: 'Watch only the top level of each path, not sub-directories' },
+  { name: 'ignore-permission-denied', type: 'boolean', default: 'false', help: 'Skip directories that cannot be read instead of failing' },
+  { name: 'verbose', type: 'boolean', default: 'false', help: 'Also print debug lines (pids, signals, ignored changes); same as --verbosity debug' },
+  { name: 'verbosity', type: 'string', value: 'warning|info|debug', default: 'info', help: 'How much to print' },
+  { name: 'version', type: 'boolean', short: 'V', default: 'false', help: 'Print the version and exit' },
+  { name: 'ext', type: 'string', value: 'js,ts,json', default: 'all', help: 'Only restart for files with these extensions' },
+  { name: 'ignore', type: 'string', multiple: true, value: 'glob', default: 'none', help: 'Ignore paths matching a glob (repeatable): a glob without / matches any path component (*.log, dist), one with / matches from the watched path (src/gen/**)' },
+  { name: 'gitignore', type: 'boolean', default: 'false', help: 'Also ignore what .gitignore files ignore' },
+  { name: 'debounce', type: 'string', value: 'ms', default: '1600', help: 'Longest time a batch of changes may collect before a restart' },
+  { name: 'step', type: 'string', value: 'ms', default: '50', help: 'Quiet time after the last change before a restart' },
+  { name: 'force-polling', type: 'boolean', default: 'false (env WATCHFILES_FORCE_POLLING)', help: 'Poll instead of using OS file events' },
+  { name: 'poll-delay', type: 'string', value: 'ms', default: '300 (env WATCHFILES_POLL_DELAY_MS)', help: 'Poll interval when polling (and the stat interval of --reloader stat)' },
+  { name: 'reloader', type: 'string', value: 'watchfiles|stat', default: 'native watcher, else the JS poller', help: 'watchfiles: native OS events (fails without the binary); stat: stat every watched file each --poll-delay (pure JS, works anywhere)' },
+  { name: 'no-vcs-settle', type: 'boolean', default: 'false', help: 'Restart during a git checkout/rebase instead of once it is over' },
+  { name: 'clear', type: 'boolean', default: 'false', help: 'Clear the terminal before each restart (when stdout is a terminal)' },
+  { name: 'stop-signal', type: 'string', value: 'signal', default: 'SIGINT', help: 'Signal sent to the process group to stop it (SIGTERM, SIGHUP, ...)' },
+  { name: 'shell', type: 'boolean', default: 'false', help: 'Run the command through /bin/sh -c (cmd.exe on Windows), for &&, |, $VAR and globs' },
+  { name: 'no-restart-on-input', type: 'boolean', default: 'false', help: 'Do not read `rs` + Enter from a terminal stdin' },
+  { name: 'help', type: 'boolean', short: 'h', default: 'false', help: 'Print this help and exit' },
+];

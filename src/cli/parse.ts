@@ -1,0 +1,195 @@
+/**
+ * `watchfiles [options] <target> [paths...]` -> what to run, what to watch and how. Every mistake is a
+ * UsageError naming the option or the path, so the CLI can exit 1 with one clear line.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { constants } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { RunProcessOptions } from '../run/run-options.js';
+import { splitCommand } from '../run/split-command.js';
+import { detectTargetType, type TargetType } from '../run/target.js';
+import { buildFilter, parseExtensions } from './filter.js';
+import { CLI_OPTIONS } from './options.js';
+import { UsageError } from './usage-error.js';
+import { findExecutable } from './which.js';
+
+export type Verbosity = 'warning' | 'info' | 'debug';
+
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'run';
+      target: string;
+      targetType: 'command' | 'function';
+      paths: string[];
+      options: RunProcessOptions;
+      verbosity: Verbosity;
+      clear: boolean;
+      filterDescription: string;
+      warnings: string[];
+    };
+
+export async function parseCli(argv: string[], cwd: string = process.cwd()): Promise<CliCommand> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries(
+        CLI_OPTIONS.map((o) => [
+          o.name,
+          { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
+      ),
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+
+  const [target, ...rawPaths] = parsed.positionals;
+  if (target === undefined || target.trim() === '') {
+    throw new UsageError('missing <target>: the command to run, like watchfiles "node server.js" src');
+  }
+  const paths = (rawPaths.length ? rawPaths : ['.']).map((p) => path.resolve(cwd, p));
+  for (const [i, p] of paths.entries()) {
+    if (!fs.existsSync(p)) throw new UsageError(`path "${rawPaths[i] ?? '.'}" does not exist (${p})`);
+  }
+
+  const warnings: string[] = [];
+  const targetTypeOpt = oneOf(v, 'target-type', ['auto', 'command', 'function'] as const, 'auto') as TargetType;
+  const targetType = targetTypeOpt === 'auto' ? detectTargetType(target) : targetTypeOpt;
+  const shell = v.shell === true;
+  const args = typeof v.args === 'string' ? splitArgs(v.args) : [];
+  if (args.length && targetType === 'command') warnings.push('--args is only used when the target is a function; ignored');
+  checkTarget(target, targetType, shell, cwd);
+
+  const verbosity: Verbosity = v.verbose ? 'debug' : (oneOf(v, 'verbosity', ['warning', 'info', 'debug'] as const, 'info') as Verbosity);
+  const extensions = typeof v.ext === 'string' ? parseExtensions(v.ext) : undefined;
+  const ignorePaths = typeof v['ignore-paths'] === 'string' ? v['ignore-paths'].split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const filterName = typeof v.filter === 'string' ? v.filter : 'default';
+  const { filter, description } = await buildFilter(filterName, ignorePaths, extensions, cwd);
+  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat'] as const, 'watchfiles') as 'watchfiles' | 'stat');
+
+  const options: RunProcessOptions = {
+    targetType,
+    shell,
+    args,
+    cwd,
+    filter,
+    recursive: v['non-recursive'] !== true,
+    ignorePermissionDenied: v['ignore-permission-denied'] === true,
+    sigintTimeout: seconds(v, 'sigint-timeout', 5),
+    sigkillTimeout: seconds(v, 'sigkill-timeout', 1),
+    gracePeriod: seconds(v, 'grace-period', 0),
+    stopSignal: stopSignal(v['stop-signal']),
+    restartOnInput: v['no-restart-on-input'] !== true,
+  };
+  if (Array.isArray(v.ignore)) options.ignore = v.ignore;
+  if (v.gitignore === true) options.gitignore = true;
+  if (v['force-polling'] === true) options.forcePolling = true;
+  if (v['no-vcs-settle'] === true) options.vcsSettle = false;
+  const debounce = ms(v, 'debounce');
+  const step = ms(v, 'step');
+  const pollDelay = ms(v, 'poll-delay');
+  if (debounce !== undefined) options.debounce = debounce;
+  if (step !== undefined) options.step = step;
+  if (pollDelay !== undefined) options.pollDelay = pollDelay;
+  if (reloader) options.reloader = reloader;
+  if ((options.debounce ?? 1600) < (options.step ?? 50)) {
+    throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? 50})`);
+  }
+
+  return {
+    kind: 'run',
+    target,
+    targetType,
+    paths,
+    options,
+    verbosity,
+    clear: v.clear === true,
+    filterDescription: description,
+    warnings,
+  };
+}
+
+/** A command that cannot start is bad usage: say so now rather than after every change. */
+function checkTarget(target: string, type: 'command' | 'function', shell: boolean, cwd: string): void {
+  if (type === 'function') {
+    const file = target.trim().replace(/:[A-Za-z_$][\w$]*$/, '');
+    if (!/:[A-Za-z_$][\w$]*$/.test(target.trim())) {
+      throw new UsageError(`a function target looks like "./module.js:exportName", got "${target}"`);
+    }
+    if (!fs.existsSync(path.resolve(cwd, file))) throw new UsageError(`function target module "${file}" does not exist`);
+    return;
+  }
+  if (shell) return;
+  let split;
+  try {
+    split = splitCommand(target);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (split.shellSyntax !== undefined) {
+    throw new UsageError(
+      `the command "${target}" uses shell syntax (${split.shellSyntax}); add --shell to run it through /bin/sh, or quote the character`,
+    );
+  }
+  const command = split.words[0];
+  if (command === undefined) throw new UsageError('missing <target>: the command is empty');
+  if (!findExecutable(command, cwd, { ...process.env, ...split.env })) {
+    throw new UsageError(`command not found: "${command}" (is it installed and on PATH?)`);
+  }
+}
+
+function splitArgs(value: string): string[] {
+  try {
+    return splitCommand(value).words;
+  } catch (error) {
+    throw new UsageError(`--args: ${(error as Error).message}`);
+  }
+}
+
+function oneOf(v: Record<string, unknown>, name: string, values: readonly string[], dflt: string): string {
+  const value = v[name];
+  if (value === undefined) return dflt;
+  if (typeof value !== 'string' || !values.includes(value)) {
+    throw new UsageError(`--${name} must be one of ${values.join(', ')}, got "${String(value)}"`);
+  }
+  return value;
+}
+
+function seconds(v: Record<string, unknown>, name: string, dflt: number): number {
+  const value = v[name];
+  if (value === undefined) return dflt * 1000;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${name} must be a number of seconds >= 0, got "${String(value)}"`);
+  }
+  return Math.round(n * 1000);
+}
+
+function ms(v: Record<string, unknown>, name: string): number | undefined {
+  const value = v[name];
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 1) {
+    throw new UsageError(`--${name} must be a number of ms >= 1, got "${String(value)}"`);
+  }
+  return Math.round(n);
+}
+
+function stopSignal(value: unknown): NodeJS.Signals {
+  if (value === undefined) return 'SIGINT';
+  const name = String(value).toUpperCase();
+  const signal = name.startsWith('SIG') ? name : `SIG${name}`;
+  if (!(signal in constants.signals)) {
+    throw new UsageError(`--stop-signal must be a signal name like SIGINT or SIGTERM, got "${String(value)}"`);
+  }
+  return signal as NodeJS.Signals;
+}

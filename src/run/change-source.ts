@@ -1,0 +1,92 @@
+/**
+ * Where runProcess gets its changes from: the watcher (subscribe(): native events, or the JS poller when
+ * no binary loads), or the StatReloader (stat every file each pollDelay ms: no native code at all, for
+ * filesystems where nothing else works). Both end up as batches for the supervisor.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeBatch } from '../batch.js';
+import { compileIgnoreGlobs, DefaultFilter } from '../filters.js';
+import { loadNative, nativeLoadError } from '../native.js';
+import { resolveOptions } from '../options.js';
+import { StatReloader } from '../reloaders/stat.js';
+import { subscribe } from '../subscribe.js';
+import { WatchError, type ChangeBatch, type WatchOptions } from '../types.js';
+
+export type ReloaderKind = 'watchfiles' | 'stat';
+
+export interface ChangeSource {
+  readonly backend: string;
+  readonly pollReason: string;
+  close(): Promise<void>;
+}
+
+export async function startChangeSource(
+  roots: string[],
+  kind: ReloaderKind | undefined,
+  options: WatchOptions,
+  onBatch: (batch: ChangeBatch) => void,
+  onError: (error: WatchError | Error) => void,
+): Promise<ChangeSource> {
+  if (kind === 'stat') return startStat(roots, options, onBatch, onError);
+  if (kind === 'watchfiles' && !loadNative()) {
+    throw new Error(`the watchfiles reloader cannot start: ${nativeLoadError()}; use reloader 'stat' or leave it unset`);
+  }
+  return subscribe(roots, onBatch, { ...options, onError });
+}
+
+async function startStat(
+  roots: string[],
+  options: WatchOptions,
+  onBatch: (batch: ChangeBatch) => void,
+  onError: (error: Error) => void,
+): Promise<ChangeSource> {
+  // Same validation as the watcher: bad options and missing paths fail here, not silently.
+  resolveOptions(roots, options);
+  for (const root of roots) {
+    if (!fs.existsSync(root)) throw new WatchError('ENOENT', `path does not exist: ${root} (create it first, or fix the path)`, root);
+  }
+  const reloader = new StatReloader(options.pollDelay === undefined ? {} : { interval: options.pollDelay });
+  const glob = options.recursive === false ? '*' : '**/*';
+  for (const root of roots) {
+    if (fs.statSync(root).isDirectory()) reloader.watchDir(root, glob);
+    else reloader.watchFile(root);
+  }
+  // The StatReloader knows globs only; the watcher's filters are applied here, in JS.
+  const keep = statFilter(roots, options);
+  reloader.on('reload', (batch) => {
+    const kept = batch.filter((c) => keep(c.change, c.path));
+    if (kept.length || batch.rescan) onBatch(makeBatch(kept, batch.rescan));
+  });
+  reloader.on('error', onError);
+  const running = reloader.run().catch(onError);
+  return {
+    backend: 'stat',
+    pollReason: `StatReloader, every ${reloader.interval} ms`,
+    async close() {
+      await reloader.stop();
+      await running;
+    },
+  };
+}
+
+function statFilter(roots: string[], options: WatchOptions): (change: number, p: string) => boolean {
+  const ignored = compileIgnoreGlobs(options.ignore === undefined ? [] : ([] as string[]).concat(options.ignore));
+  const filter = options.filter;
+  const rootOf = (p: string) => roots.find((r) => p === r || p.startsWith(r + path.sep)) ?? roots[0]!;
+  // A DefaultFilter's names apply below the root (like the watcher's), its ignorePaths as absolute paths.
+  const byName =
+    filter instanceof DefaultFilter
+      ? new DefaultFilter({ ignoreDirs: filter.ignoreDirs, ignoreEntityPatterns: filter.ignoreEntityPatterns })
+      : undefined;
+  return (change, p) => {
+    const root = rootOf(p);
+    if (ignored(p, root)) return false;
+    if (filter instanceof DefaultFilter) {
+      if (!byName!.accepts(change, path.relative(root, p))) return false;
+      return !filter.ignorePaths.some((x) => p === x || p.startsWith(x + path.sep));
+    }
+    if (typeof filter === 'function') return filter(change, p);
+    return true;
+  };
+}

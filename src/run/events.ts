@@ -1,0 +1,31 @@
+/**
+ * What the process runner reports while it works. runProcess passes each event to `onEvent`; the CLI and
+ * the register hook turn them into one-line messages (format-event.ts). Tests read them to know what
+ * happened without parsing text.
+ */
+import type { ChangeBatch, FileChange } from '../types.js';
+import type { StopResult } from './process-group.js';
+
+export type RunEvent =
+  /** Watches are placed; `backend` is Subscription.backend ('inotify', 'js-poll', ...). */
+  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string }
+  /** A child was started (pid undefined when spawning failed; a 'spawn-error' follows). */
+  | { type: 'start'; pid: number | undefined; changes: FileChange[]; restarts: number; label: string }
+  /** A restart begins: `changes` caused it, or `reason` is 'manual' (`rs`, handle.restart()). */
+  | { type: 'restart'; reason: 'change' | 'manual'; changes: ChangeBatch }
+  /** Changes that arrived within gracePeriod of a start and were ignored. */
+  | { type: 'ignored'; changes: ChangeBatch; reason: 'grace-period' }
+  /** The stop signal was sent to the child's group. */
+  | { type: 'stopping'; pid: number; signal: NodeJS.Signals }
+  /** The child's group is gone ('signal': stopped on the stop signal; 'killed': needed SIGKILL; 'stuck': survived it). */
+  | { type: 'stopped'; pid: number; outcome: StopResult['outcome']; ms: number; signal: NodeJS.Signals; sigintTimeout: number }
+  /** The child exited on its own (crash or done); the runner waits for the next change. */
+  | { type: 'exit'; pid: number; code: number | null; signal: NodeJS.Signals | null }
+  /** The child could not be started (command not found, not executable, bad cwd). */
+  | { type: 'spawn-error'; error: Error; label: string }
+  /** A watcher error or an exception from `callback`; the runner keeps going. */
+  | { type: 'error'; error: Error }
+  /** The runner stopped: `reason` is the signal it received, 'abort' (options.signal) or 'stop' (handle.stop()). */
+  | { type: 'end'; reason: string; restarts: number };
+
+export type RunEventHandler = (event: RunEvent) => void;

@@ -1,0 +1,170 @@
+/**
+ * Options of runProcess: validated up front, every bad value a TypeError naming the option. Options that
+ * are not the runner's own go to the watcher (and are validated there).
+ */
+import { constants } from 'node:os';
+import type { StdioOptions } from 'node:child_process';
+import type { ChangeBatch, WatchOptions } from '../types.js';
+import type { RunEventHandler } from './events.js';
+import type { ReloaderKind } from './change-source.js';
+import type { TargetType } from './target.js';
+
+export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeout' | 'yieldOnTimeout'> {
+  /** 'command', 'function' (`./module.js:exportName`) or 'auto' (decide from the target). Default 'auto'. */
+  targetType?: TargetType;
+  /** Arguments of a function target (its process.argv.slice(2), and its parameters). Default []. */
+  args?: string[];
+  /** Run a command target through the shell (/bin/sh -c, cmd.exe on Windows). Default false. */
+  shell?: boolean;
+  /** Node flags for a function target's child, like child_process.fork(). Default process.execArgv. */
+  execArgv?: string[];
+  /** Working directory of the child. Default process.cwd(). */
+  cwd?: string;
+  /** Extra environment for the child, on top of process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** stdio of the child. Default: inherit, except stdin is ignored when `rs` is read from a TTY. */
+  stdio?: StdioOptions;
+  /** Called with the changes before each change-triggered restart (awaited). */
+  callback?: (changes: ChangeBatch) => unknown;
+  /** ms after each start during which changes are ignored. Default 0. */
+  gracePeriod?: number;
+  /** Signal sent to the child's process group to stop it. Default 'SIGINT'. */
+  stopSignal?: NodeJS.Signals;
+  /** ms to wait after the stop signal before SIGKILL. Default 5000. */
+  sigintTimeout?: number;
+  /** ms to wait after SIGKILL for the group to be gone. Default 1000. */
+  sigkillTimeout?: number;
+  /** Restart when `rs` + Enter is typed on a TTY stdin. Default true. */
+  restartOnInput?: boolean;
+  /** Stop the child and resolve on SIGINT, SIGTERM and SIGHUP to this process (else the child would be orphaned). Default true. */
+  handleSignals?: boolean;
+  /**
+   * What detects changes: 'watchfiles' (the native watcher; fails when no binary loads) or 'stat' (the
+   * StatReloader: stats every file each pollDelay ms, pure JS). Default: the native watcher, else the JS poller.
+   */
+  reloader?: ReloaderKind;
+  /** Receives what the runner does (starts, restarts, exits, errors). Default: one line per event on stderr. */
+  onEvent?: RunEventHandler;
+}
+
+export const RUN_DEFAULTS = Object.freeze({
+  gracePeriod: 0,
+  stopSignal: 'SIGINT' as NodeJS.Signals,
+  sigintTimeout: 5000,
+  sigkillTimeout: 1000,
+});
+
+const RUN_KEYS = new Set([
+  'targetType', 'args', 'shell', 'execArgv', 'cwd', 'env', 'stdio', 'callback', 'gracePeriod', 'stopSignal',
+  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'reloader',
+]);
+
+export interface ResolvedRunOptions {
+  targetType: TargetType;
+  args: string[];
+  shell: boolean;
+  execArgv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdio?: StdioOptions;
+  callback?: (changes: ChangeBatch) => unknown;
+  gracePeriod: number;
+  stopSignal: NodeJS.Signals;
+  sigintTimeout: number;
+  sigkillTimeout: number;
+  restartOnInput: boolean;
+  handleSignals: boolean;
+  onEvent?: RunEventHandler;
+  reloader?: ReloaderKind;
+  /** The options meant for the watcher. */
+  watch: WatchOptions;
+}
+
+export function resolveRunOptions(options: RunProcessOptions): ResolvedRunOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('runProcess: options must be an object');
+  const o = options as Record<string, unknown>;
+  const watch: Record<string, unknown> = {};
+  for (const key of Object.keys(o)) if (!RUN_KEYS.has(key) && o[key] !== undefined) watch[key] = o[key];
+
+  const targetType = o.targetType ?? 'auto';
+  if (targetType !== 'auto' && targetType !== 'command' && targetType !== 'function') {
+    throw new TypeError(`runProcess: option "targetType" must be 'auto', 'command' or 'function', got ${String(targetType)}`);
+  }
+  const resolved: ResolvedRunOptions = {
+    targetType,
+    args: strings(o, 'args', []),
+    shell: bool(o, 'shell', false),
+    execArgv: strings(o, 'execArgv', process.execArgv),
+    cwd: o.cwd === undefined ? process.cwd() : str(o, 'cwd'),
+    env: o.env === undefined ? {} : envObject(o.env),
+    gracePeriod: ms(o, 'gracePeriod', RUN_DEFAULTS.gracePeriod),
+    stopSignal: signal(o, 'stopSignal', RUN_DEFAULTS.stopSignal),
+    sigintTimeout: ms(o, 'sigintTimeout', RUN_DEFAULTS.sigintTimeout),
+    sigkillTimeout: ms(o, 'sigkillTimeout', RUN_DEFAULTS.sigkillTimeout),
+    restartOnInput: bool(o, 'restartOnInput', true),
+    handleSignals: bool(o, 'handleSignals', true),
+    watch: watch as WatchOptions,
+  };
+  if (o.stdio !== undefined) resolved.stdio = o.stdio as StdioOptions;
+  if (o.callback !== undefined) resolved.callback = fn(o, 'callback') as ResolvedRunOptions['callback'];
+  if (o.reloader !== undefined) {
+    if (o.reloader !== 'watchfiles' && o.reloader !== 'stat') {
+      throw new TypeError(`runProcess: option "reloader" must be 'watchfiles' or 'stat', got ${String(o.reloader)}`);
+    }
+    resolved.reloader = o.reloader;
+  }
+  if (o.onEvent !== undefined) resolved.onEvent = fn(o, 'onEvent') as RunEventHandler;
+  return resolved;
+}
+
+function fn(o: Record<string, unknown>, key: string): unknown {
+  if (typeof o[key] !== 'function') throw new TypeError(`runProcess: option "${key}" must be a function`);
+  return o[key];
+}
+
+function str(o: Record<string, unknown>, key: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v === '') throw new TypeError(`runProcess: option "${key}" must be a non-empty string`);
+  return v;
+}
+
+function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new TypeError(`runProcess: option "${key}" must be a boolean, got ${typeof v}`);
+  return v;
+}
+
+function ms(o: Record<string, unknown>, key: string, dflt: number): number {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new TypeError(`runProcess: option "${key}" must be a number of ms >= 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+function strings(o: Record<string, unknown>, key: string, dflt: readonly string[]): string[] {
+  const v = o[key];
+  if (v === undefined) return [...dflt];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
+    throw new TypeError(`runProcess: option "${key}" must be an array of strings`);
+  }
+  return [...v];
+}
+
+function signal(o: Record<string, unknown>, key: string, dflt: NodeJS.Signals): NodeJS.Signals {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !(v in constants.signals)) {
+    throw new TypeError(`runProcess: option "${key}" must be a signal name such as 'SIGINT' or 'SIGTERM', got ${String(v)}`);
+  }
+  return v as NodeJS.Signals;
+}
+
+function envObject(v: unknown): NodeJS.ProcessEnv {
+  if (v === null || typeof v !== 'object' || Object.values(v).some((x) => x !== undefined && typeof x !== 'string')) {
+    throw new TypeError('runProcess: option "env" must be an object of string values');
+  }
+  return { ...(v as NodeJS.ProcessEnv) };
+}

@@ -1,0 +1,143 @@
+/**
+ * runProcess(): run a command or a function in a child process and restart it whenever the watched
+ * paths change. The child leads its own process group, and a restart stops the whole group before the
+ * next child starts. Returns a promise of the number of restarts, which is also the handle to stop it.
+ */
+import type { StdioOptions } from 'node:child_process';
+import { resolvePaths } from '../options.js';
+import { startChangeSource, type ChangeSource } from './change-source.js';
+import { CHANGES_ENV, serializeChanges } from './changes-env.js';
+import { colorEnabled, makeColors } from './colors.js';
+import type { RunEvent, RunEventHandler } from './events.js';
+import { formatEvent } from './format-event.js';
+import { spawnGroup } from './process-group.js';
+import { resolveRunOptions, type RunProcessOptions } from './run-options.js';
+import { listenForRestartCommand } from './stdin-restart.js';
+import { Supervisor } from './supervisor.js';
+import { buildSpawnSpec } from './target.js';
+
+/** The promise of runProcess (resolves to the number of restarts once stopped), with controls. */
+export interface RunHandle extends Promise<number> {
+  /** Stop the child's group and the watcher; resolves to the number of restarts. */
+  stop(): Promise<number>;
+  /** Restart the child now, as if a file had changed. */
+  restart(): void;
+  /** The running child's pid (and process group id), or undefined while none runs. */
+  readonly pid: number | undefined;
+}
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export function runProcess(paths: string | string[], target: string, options: RunProcessOptions = {}): RunHandle {
+  if (typeof target !== 'string' || target.trim() === '') {
+    throw new TypeError(
+      'runProcess: target must be a non-empty string: a command ("node server.js") or a function ("./app.js:main")',
+    );
+  }
+  const roots = resolvePaths(paths);
+  const o = resolveRunOptions(options);
+  const spec = buildSpawnSpec(target, o);
+  const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
+  const abortSignal = o.watch.signal;
+  delete o.watch.signal;
+
+  const stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
+  const supervisor = new Supervisor({
+    label: spec.label,
+    stopSignal: o.stopSignal,
+    sigintTimeout: o.sigintTimeout,
+    sigkillTimeout: o.sigkillTimeout,
+    gracePeriod: o.gracePeriod,
+    ...(o.callback ? { callback: o.callback } : {}),
+    emit,
+    spawn: (changes) =>
+      spawnGroup({
+        file: spec.file,
+        args: spec.args,
+        shell: spec.shell,
+        cwd: o.cwd,
+        stdio,
+        env: { ...process.env, ...o.env, ...spec.env, [CHANGES_ENV]: serializeChanges(changes) },
+      }),
+  });
+
+  let requestStop!: (reason: string) => void;
+  const stopRequested = new Promise<string>((resolve) => (requestStop = resolve));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C while the child is given its sigintTimeout: kill it now.
+    if (stopping) supervisor.kill();
+    stopping = true;
+    requestStop(signal);
+  };
+  const onAbort = () => requestStop('abort');
+
+  const run = (async (): Promise<number> => {
+    if (abortSignal?.aborted) return 0;
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
+    if (o.handleSignals) for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    let subscription: ChangeSource | undefined;
+    let stopListening = () => {};
+    try {
+      // Watch first: a change made while the child starts up is not missed, and a bad path fails before any spawn.
+      subscription = await startChangeSource(
+        roots,
+        o.reloader,
+        o.watch,
+        (batch) => supervisor.changed(batch),
+        (error) => emit({ type: 'error', error }),
+      );
+      emit({
+        type: 'watching',
+        paths: roots,
+        backend: subscription.backend,
+        pollReason: subscription.pollReason,
+        label: spec.label,
+      });
+      supervisor.start();
+      if (o.restartOnInput) stopListening = listenForRestartCommand(() => supervisor.restartNow());
+      const reason = await stopRequested;
+      stopping = true;
+      stopListening();
+      const restarts = await supervisor.stop();
+      emit({ type: 'end', reason, restarts });
+      return restarts;
+    } finally {
+      stopListening();
+      abortSignal?.removeEventListener('abort', onAbort);
+      if (o.handleSignals) for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      await supervisor.stop();
+      await subscription?.close();
+    }
+  })();
+
+  return Object.defineProperties(run, {
+    stop: {
+      value: () => {
+        requestStop('stop');
+        return run;
+      },
+    },
+    restart: { value: () => supervisor.restartNow() },
+    pid: { get: () => supervisor.pid },
+  }) as RunHandle;
+}
+
+function safeEmitter(handler: RunEventHandler): RunEventHandler {
+  return (event: RunEvent) => {
+    try {
+      handler(event);
+    } catch (error) {
+      process.stderr.write(`watchfiles: onEvent threw: ${String((error as Error)?.stack ?? error)}\n`);
+    }
+  };
+}
+
+/** Without onEvent: info and warnings, one line each, on stderr. */
+function defaultReporter(cwd: string): RunEventHandler {
+  const colors = makeColors(colorEnabled(process.stderr));
+  return (event) => {
+    const line = formatEvent(event, { cwd, colors });
+    if (line && line.level !== 'debug') process.stderr.write(`${colors.dim('[watchfiles]')} ${line.text}\n`);
+  };
+}

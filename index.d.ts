@@ -21,7 +21,7 @@ export declare class NativeWatcher {
   /** Entries (files and directories) known at start. */
   get entryCount(): number
   /** Stops watching and joins the watcher's threads, off the JS thread. Idempotent. */
-  close(): Promise<unknown>
+  close(): Promise<void>
 }
 
 /** The default ignored directory names (the TS layer's copy is checked against this in a test). */

@@ -15,7 +15,7 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   shims: true,
-  clean: true,
+  clean: false, // never delete dist/ under a running test or process
   target: 'node20',
   splitting: false,
   sourcemap: true,

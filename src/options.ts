@@ -90,7 +90,7 @@ export function resolveOptions(paths: unknown, options: WatchOptions = {}, env =
     ignoreEntries,
     ignorePaths,
     forcePolling: bool(o, 'forcePolling', envPolling !== undefined && !/^(|0|false|no|off)$/i.test(envPolling)),
-    pollDelay: num(o, 'pollDelay', envDelayMs(envDelay) ?? DEFAULTS.pollDelay, 1),
+    pollDelay: num(o, 'pollDelay', o.pollDelay === undefined ? (envDelayMs(envDelay) ?? DEFAULTS.pollDelay) : 0, 1),
     ignorePermissionDenied: bool(o, 'ignorePermissionDenied', false),
     persistent: bool(o, 'persistent', true),
     vcsSettle: bool(o, 'vcsSettle', true),

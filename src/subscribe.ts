@@ -74,7 +74,7 @@ export async function start(
   };
   resolved.signal?.addEventListener('abort', close, { once: true });
   if (resolved.signal?.aborted) await close();
-  return { backend: handle.backend, pollReason: handle.pollReason, close };
+  return { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close };
 }
 
 function filterBatch(batch: ChangeBatch, filter: (c: number, p: string) => boolean, onError: (e: WatchError) => void) {

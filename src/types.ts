@@ -102,6 +102,8 @@ export interface Subscription {
   readonly backend: string;
   /** Why polling is used where it is (empty when it is not). */
   readonly pollReason: string;
+  /** OS watches placed at start (0 when polling): ignored directories cost none. */
+  readonly watchCount: number;
   /** Stop watching; resolves once the native threads are joined. Idempotent. */
   close(): Promise<void>;
 }

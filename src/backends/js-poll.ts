@@ -40,6 +40,7 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
   return {
     backend: 'js-poll',
     pollReason: 'no native binary',
+    watchCount: 0,
     async close() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -5,6 +5,7 @@ import type { ChangeBatch, WatchError } from '../types.js';
 export interface BackendHandle {
   readonly backend: string;
   readonly pollReason: string;
+  readonly watchCount: number;
   close(): Promise<void>;
 }
 

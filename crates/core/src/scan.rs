@@ -6,7 +6,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::error::WatchError;
+use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
 
@@ -32,7 +32,11 @@ pub fn scan(
 ) -> Result<(), WatchError> {
     let mut stack = vec![start.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        before_read(&dir)?;
+        match before_read(&dir) {
+            Ok(()) => {}
+            Err(e) if e.code == ErrorCode::Access && rules.ignore_permission_denied => continue,
+            Err(e) => return Err(e),
+        }
         if filter.uses_gitignore() {
             filter.load_gitignore(&dir);
         }

@@ -1,10 +1,10 @@
 //! The inotify watch budget: how many watches the system allows this user, read before watching, so a
 //! tree that does not fit fails with a message that names the fix instead of half-watching silently.
 
-/// Watches still available to this process, or None where there is no such limit (not Linux).
+/// Watches still available to this user, or None where there is no such limit (not Linux).
 pub fn available_watches() -> Option<usize> {
     let limit = max_user_watches()?;
-    Some(limit.saturating_sub(used_by_this_process()))
+    Some(limit.saturating_sub(used_by_this_user()))
 }
 
 pub fn max_user_watches() -> Option<usize> {
@@ -18,14 +18,35 @@ fn read_number(path: &str) -> Option<usize> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// Watches this process already holds (other watchers in it); other processes' share is only seen when
-/// the kernel refuses a watch, which is handled the same way.
-fn used_by_this_process() -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc/self/fdinfo") else { return 0 };
-    dir.flatten()
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .map(|text| text.lines().filter(|l| l.starts_with("inotify wd:")).count())
-        .sum()
+/// Watches this user's processes hold now: the kernel's limit is per user, so other
+/// processes' watchers count too.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn used_by_this_user() -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let uid = unsafe { libc::geteuid() };
+    let Ok(procs) = std::fs::read_dir("/proc") else { return 0 };
+    let mut used = 0;
+    for proc in procs.flatten() {
+        let pid_dir = proc.path();
+        let is_pid = proc.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        if !is_pid || proc.metadata().map(|m| m.uid() != uid).unwrap_or(true) {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(pid_dir.join("fd")) else { continue };
+        for fd in fds.flatten() {
+            let is_inotify = std::fs::read_link(fd.path()).is_ok_and(|t| t.as_os_str() == "anon_inode:inotify");
+            if is_inotify {
+                let info = std::fs::read_to_string(pid_dir.join("fdinfo").join(fd.file_name())).unwrap_or_default();
+                used += info.lines().filter(|l| l.starts_with("inotify wd:")).count();
+            }
+        }
+    }
+    used
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn used_by_this_user() -> usize {
+    0
 }
 
 pub fn limit_message(needed: usize, available: usize, limit: usize) -> String {

@@ -1,0 +1,117 @@
+/**
+ * The inotify limits, lowered for real (root only; restored in a finally; this file runs alone):
+ * the watch budget is checked before watching, and a queue overflow is recovered by a rescan.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Change, mergeBatches, subscribe, WatchError } from '../../src/index.js';
+import { record, removeDir, tempDir, waitFor, write, type Recorder } from '../helpers/fs.js';
+import { watchesInUse, withInotifyLimit } from '../helpers/sysctl.js';
+
+let dir: string;
+let rec: Recorder | undefined;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(async () => {
+  await rec?.close();
+  rec = undefined;
+  removeDir(dir);
+});
+
+function makeDirs(n: number, base = dir) {
+  for (let i = 0; i < n; i++) fs.mkdirSync(path.join(base, `d${i}`), { recursive: true });
+}
+
+describe('inotify watch budget', () => {
+  it('fails up front with EMAXWATCH naming the count, the limit and the fixes', async () => {
+    makeDirs(300);
+    const limit = watchesInUse() + 100;
+    const err = await withInotifyLimit('max_user_watches', limit, async () => {
+      try {
+        const sub = await subscribe(dir, () => {});
+        await sub.close();
+      } catch (e) {
+        return e as WatchError;
+      }
+      return undefined;
+    });
+    expect(err).toBeInstanceOf(WatchError);
+    expect(err!.code).toBe('EMAXWATCH');
+    expect(err!.message).toContain('needs 301 inotify watches');
+    expect(err!.message).toContain(`max_user_watches=${limit}`);
+    expect(err!.message).toContain('sysctl fs.inotify.max_user_watches=');
+    expect(err!.message).toContain('`ignore`');
+    expect(err!.message).toContain("onLimit: 'poll'");
+  });
+
+  it("with onLimit: 'poll' polls what does not fit, says why, and still reports changes", async () => {
+    makeDirs(300);
+    const limit = watchesInUse() + 100;
+    await withInotifyLimit('max_user_watches', limit, async () => {
+      rec = await record(dir, { onLimit: 'poll', pollDelay: 50 });
+      expect(rec.sub.backend).toBe('poll');
+      expect(rec.sub.pollReason).toContain(`max_user_watches=${limit}`);
+      const f = path.join(dir, 'd7', 'new.txt');
+      write(f);
+      await rec.waitForPath(f, Change.added);
+    });
+  });
+
+  it('the limit hit later by new directories is reported, or polled with onLimit: poll', async () => {
+    makeDirs(5);
+    await withInotifyLimit('max_user_watches', watchesInUse() + 60, async () => {
+      rec = await record(dir);
+      const strict = rec;
+      const lenient = await record(dir, { onLimit: 'poll', pollDelay: 50 });
+      try {
+        for (let i = 0; i < 80; i++) fs.mkdirSync(path.join(dir, `late${i}`));
+        await waitFor(() => strict.errors.some((e) => (e as WatchError).code === 'EMAXWATCH'), 'an EMAXWATCH error');
+        // The lenient watcher switched to polling and still sees a file in a directory it could not watch.
+        const f = path.join(dir, 'late79', 'x.txt');
+        write(f);
+        await lenient.waitForPath(f, Change.added);
+        expect(lenient.errors).toEqual([]);
+      } finally {
+        await lenient.close();
+      }
+    });
+  });
+});
+
+describe('queue overflow', () => {
+  it('is never silent: a rescan batch reports exactly the changes made', async () => {
+    const existing: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const f = path.join(dir, `old${i % 20}`, `f${i}.txt`);
+      write(f, 'v1');
+      existing.push(f);
+    }
+    await withInotifyLimit('max_queued_events', 16, async () => {
+      // A new inotify instance takes the lowered queue size.
+      rec = await record(dir, { step: 100 });
+      const expected = new Map<string, Change>();
+      for (let i = 0; i < 3000; i++) {
+        const f = path.join(dir, `new${i % 30}`, `n${i}.txt`);
+        write(f, 'n');
+        expected.set(f, Change.added);
+      }
+      for (const d of new Set(expected.keys())) expected.set(path.dirname(d), Change.added);
+      for (let i = 0; i < 400; i += 2) {
+        fs.writeFileSync(existing[i]!, 'v2-longer');
+        expected.set(existing[i]!, Change.modified);
+      }
+      for (let i = 1; i < 400; i += 4) {
+        fs.unlinkSync(existing[i]!);
+        expected.set(existing[i]!, Change.deleted);
+      }
+      await waitFor(() => rec!.batches.some((b) => b.rescan), 'a batch marked rescan', 20_000);
+      await rec.settle(dir);
+      const merged = mergeBatches(rec.batches);
+      const got = new Map(merged.filter((c) => !path.basename(c.path).startsWith('.sentinel-')).map((c) => [c.path, c.change]));
+      expect(got.size).toBe(expected.size);
+      for (const [p, c] of expected) expect([p, got.get(p)]).toEqual([p, c]);
+    });
+  });
+});

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: every watcher side by side, one run, each in a fresh child process per scenario run.
+ * Writes bench/RESULTS.md (tables, targets, machine, how to rerun) and bench/results.json beside it.
+ * See `node bench/run.mjs --help`; the scenarios live in lib/scenarios/, the watchers in lib/adapters/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig, USAGE } from './lib/config.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { renderReport } from './lib/report.mjs';
+import { runBurst } from './lib/scenarios/burst.mjs';
+import { runCheckout } from './lib/scenarios/checkout.mjs';
+import { runLatency } from './lib/scenarios/latency.mjs';
+import { runReady } from './lib/scenarios/ready.mjs';
+import { restartAvailable, runRestart } from './lib/scenarios/restart.mjs';
+import { removeTrees, TREES_DIR } from './lib/tree.mjs';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.dirname(BENCH_DIR);
+/** watchfiles-node's default step (src/options.ts DEFAULTS.step): the latency target is step + 5 ms. */
+const OUR_STEP_MS = 50;
+
+const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+function checkBuild(config) {
+  const dist = path.join(REPO, 'dist', 'index.js');
+  const needsUs = config.watchers.some((w) => w.ours);
+  if (needsUs && !fs.existsSync(dist)) {
+    throw new Error(`${dist} is missing: build it with \`npx tsup\` and run the bench again`);
+  }
+  if (!needsUs) return;
+  const newest = newestMtime(path.join(REPO, 'src'));
+  if (newest > fs.statSync(dist).mtimeMs) log('warning: src/ is newer than dist/: run `npx tsup` to bench the current code');
+  const addon = fs.readdirSync(REPO).filter((f) => f.endsWith('.node'));
+  log(addon.length ? `native addon: ${addon.join(', ')}` : 'no native addon at the repo root: watchfiles-node runs its JS fallback');
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, fs.statSync(path.join(e.parentPath ?? e.path, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+async function main() {
+  let config;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  if (config.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  checkBuild(config);
+  const started = Date.now();
+  const machine = machineInfo(path.dirname(TREES_DIR));
+  const ctx = { config, watchers: config.watchers, baseline: config.baseline, log };
+  const results = {
+    meta: {
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      mode: config.quick ? 'quick' : config.partial ? 'partial' : 'full',
+      machine,
+      ourStepMs: OUR_STEP_MS,
+      config: {
+        repeats: config.repeats,
+        idleMs: config.idleMs,
+        settleMs: config.settleMs,
+        trees: config.trees,
+        latency: config.latency,
+        burst: config.burst,
+        checkout: config.checkout,
+        watchers: config.watchers.map((w) => w.id),
+        scenarios: config.scenarios,
+      },
+    },
+  };
+  log(`${results.meta.mode} run: ${config.watchers.map((w) => w.id).join(', ')}; scenarios ${config.scenarios.join(', ')}`);
+  try {
+    const want = (s) => config.scenarios.includes(s);
+    if (want('ready')) results.ready = await runReady(ctx);
+    if (want('latency')) results.latency = await runLatency(ctx);
+    if (want('burst')) results.burst = await runBurst(ctx);
+    if (want('checkout')) results.checkout = await runCheckout(ctx);
+    if (want('restart')) {
+      if (restartAvailable()) results.restart = await runRestart(ctx);
+      else log('restart: bench/restart.mjs does not exist yet; skipped');
+    }
+  } finally {
+    if (!config.keepTrees) removeTrees();
+  }
+  results.meta.durationS = (Date.now() - started) / 1000;
+  const md = path.join(BENCH_DIR, `${config.out}.md`);
+  const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
+  fs.writeFileSync(json, JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(md, renderReport(results));
+  log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});

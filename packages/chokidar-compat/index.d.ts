@@ -1,0 +1,2 @@
+export * from 'watchfiles-node/chokidar';
+export { default } from 'watchfiles-node/chokidar';

@@ -1,0 +1,411 @@
+/**
+ * FSWatcher: chokidar's class on top of subscribe(). It owns the roots, the tracked tree and the
+ * subscriptions; the Syncer turns the core's batches into per-path events; `atomic` and
+ * `awaitWriteFinish` shape them on the way out, as in chokidar.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { DefaultFilter } from '../filters.js';
+import { subscribe } from '../subscribe.js';
+import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../types.js';
+import { compileIgnored, type IgnoreMatcher } from './ignored.js';
+import { MissingPath } from './missing-path.js';
+import { resolveChokidarOptions } from './options.js';
+import { displayPath, isAtOrBelow, isGlobPath, normalizeUserPath, resolveRoot, type Root } from './paths.js';
+import { PendingUnlinks } from './pending-unlinks.js';
+import { SubscriptionSet, type WatchTarget } from './subscriptions.js';
+import { SymlinkRegistry } from './symlinks.js';
+import { Syncer, type Hint } from './sync.js';
+import { TaskQueue } from './task-queue.js';
+import { Tree } from './tree.js';
+import type { ChokidarOptions, Matcher, PathEventName, RawDetails, ResolvedChokidarOptions } from './types.js';
+import { WriteFinish } from './write-finish.js';
+
+/**
+ * Batching handed to the core: a batch leaves 20 ms after the last event, and at the latest 100 ms
+ * after the first, so a save is reported within ~20 ms even while other files keep changing.
+ */
+export const FACADE_STEP_MS = 20;
+export const FACADE_DEBOUNCE_MS = 100;
+
+type EmitArgs = [path: string, stats?: fs.Stats];
+
+export interface FSWatcherEventMap {
+  add: EmitArgs;
+  addDir: EmitArgs;
+  change: EmitArgs;
+  unlink: EmitArgs;
+  unlinkDir: EmitArgs;
+  ready: [];
+  raw: [event: string, path: string, details: RawDetails];
+  error: [error: Error];
+  all: [event: PathEventName, path: string, stats?: fs.Stats];
+}
+
+const RAW_KIND = { [Change.added]: 'added', [Change.modified]: 'modified', [Change.deleted]: 'deleted' } as const;
+const HINT_OF = { [Change.added]: 'added', [Change.modified]: 'modified', [Change.deleted]: 'deleted' } as const;
+
+export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
+  closed = false;
+  readonly options: Readonly<ResolvedChokidarOptions>;
+
+  private readonly tree = new Tree();
+  private readonly links = new SymlinkRegistry();
+  /** Active roots by key (absolute path, plus the pattern for a glob). */
+  private readonly roots = new Map<string, Root>();
+  private readonly missing = new Map<string, MissingPath>();
+  private readonly unwatched = new Set<string>();
+  private readonly unwatchedGlobs: Array<(p: string) => boolean> = [];
+  /** chokidar 3: "!pattern" passed to add() ignores that pattern. */
+  private readonly negatedAdds: Matcher[] = [];
+  private ignoreMatcher: IgnoreMatcher;
+  private subs: SubscriptionSet;
+  private readonly queue: TaskQueue;
+  private readonly syncer: Syncer;
+  private readonly unlinks?: PendingUnlinks;
+  private readonly writes?: WriteFinish;
+  private toAdd: Root[] = [];
+  private addScheduled = false;
+  private readyEmitted = false;
+  private initialTasks = 0;
+  private closePromise?: Promise<void>;
+
+  constructor(options: ChokidarOptions = {}) {
+    super();
+    this.options = Object.freeze(resolveChokidarOptions(options));
+    const o = this.options;
+    this.ignoreMatcher = this.compileIgnore();
+    this.queue = new TaskQueue((e) => this.reportError(e instanceof Error ? e : new Error(String(e))));
+    this.subs = this.newSubscriptionSet();
+    if (o.atomic !== false) this.unlinks = new PendingUnlinks(o.atomic, o.persistent);
+    if (o.awaitWriteFinish) this.writes = new WriteFinish(o.awaitWriteFinish, o.persistent);
+    const self = this;
+    this.syncer = new Syncer(o, this.tree, this.links, (abs) => this.rootAt(abs), {
+      get closed() {
+        return self.closed;
+      },
+      emit: (event, abs, p, stats) => this.emitPath(event, abs, p, stats),
+      error: (e) => this.reportError(e),
+      isUnwatched: (abs, p) => this.isUnwatched(abs, p),
+      ignore: () => this.ignoreMatcher,
+    });
+  }
+
+  /** Starts watching more files, directories or (chokidar 3) globs. */
+  add(paths: string | readonly string[]): this {
+    const list = unifyPaths(paths);
+    if (this.closed) this.reopen();
+    const { cwd, disableGlobbing } = this.options;
+    for (const raw of list) {
+      if (raw.startsWith('!') && !disableGlobbing) {
+        this.negatedAdds.push(raw.slice(1));
+        this.ignoreMatcher = this.compileIgnore();
+        continue;
+      }
+      const root = resolveRoot(raw, cwd, disableGlobbing);
+      this.unwatched.delete(root.abs);
+      this.toAdd.push(root);
+    }
+    if (!this.addScheduled && this.toAdd.length) {
+      this.addScheduled = true;
+      if (!this.readyEmitted) this.initialTasks++;
+      // Paths added in the same tick share one walk and one subscription.
+      queueMicrotask(() => {
+        this.addScheduled = false;
+        const roots = this.toAdd.splice(0);
+        void this.queue.push(() => this.addRoots(roots)).then(() => this.initialTaskDone());
+      });
+    }
+    return this;
+  }
+
+  /** Stops reporting these paths (and what lies below them). */
+  unwatch(paths: string | readonly string[]): this {
+    if (this.closed) return this;
+    const { cwd, disableGlobbing } = this.options;
+    const removed: string[] = [];
+    for (const raw of unifyPaths(paths)) {
+      const unix = normalizeUserPath(raw);
+      const full = cwd && !path.isAbsolute(unix) ? path.join(cwd, unix) : unix;
+      if (!disableGlobbing && isGlobPath(unix) && !fs.existsSync(full)) {
+        const isMatch = picomatch(full, { dot: true });
+        this.unwatchedGlobs.push((p) => isMatch(p));
+        continue;
+      }
+      const abs = path.resolve(full);
+      this.unwatched.add(abs);
+      removed.push(abs);
+    }
+    void this.queue.push(async () => {
+      for (const abs of removed) {
+        for (const p of [...this.tree.pathsUnder(abs)]) this.syncer.remove(p, true);
+        for (const [key, root] of this.roots) if (isAtOrBelow(root.abs, abs)) this.roots.delete(key);
+        for (const [key, m] of this.missing) {
+          if (isAtOrBelow(m.root.abs, abs)) {
+            this.missing.delete(key);
+            await m.close();
+          }
+        }
+      }
+      if (this.unwatchedGlobs.length) {
+        for (const [p, entry] of [...this.tree.allPaths()]) {
+          if (this.isUnwatched(p, displayPath(entry.root, p))) this.syncer.remove(p, true);
+        }
+      }
+      await this.subs.plan(this.targets());
+    });
+    return this;
+  }
+
+  /** Stops everything; resolves once the core's watchers are closed. Listeners are removed, as in chokidar. */
+  close(): Promise<void> {
+    if (this.closePromise) return this.closePromise;
+    this.closed = true;
+    this.removeAllListeners();
+    this.unlinks?.clear();
+    this.writes?.clear();
+    const missing = [...this.missing.values()];
+    this.missing.clear();
+    this.roots.clear();
+    this.tree.clear();
+    this.links.clear();
+    this.toAdd = [];
+    this.readyEmitted = false;
+    this.initialTasks = 0;
+    this.closePromise = Promise.all([this.subs.closeAll(), ...missing.map((m) => m.close())]).then(() => undefined);
+    return this.closePromise;
+  }
+
+  /** Directory -> sorted names of what is tracked in it (keys relative to `cwd` when set). */
+  getWatched(): Record<string, string[]> {
+    return this.tree.watched(this.options.cwd);
+  }
+
+  // --- internals -----------------------------------------------------------------------------------
+
+  private reopen(): void {
+    this.closed = false;
+    this.closePromise = undefined;
+    this.subs = this.newSubscriptionSet();
+  }
+
+  private async addRoots(roots: Root[]): Promise<void> {
+    if (this.closed) return;
+    // Literal roots first: where a glob and a plain path share a base, the plain path's rules win.
+    roots.sort((a, b) => Number(!!a.glob) - Number(!!b.glob));
+    for (const root of roots) this.roots.set(rootKey(root), root);
+    // Watch before walking, so nothing that changes during the walk is missed (the walk and the
+    // batches are serialized, and stat() decides, so nothing is reported twice).
+    await this.subs.plan(this.targets());
+    for (const root of roots) {
+      if (this.closed) return;
+      const result = await this.syncer.addRoot(root, true);
+      if (result !== 'ok') this.roots.delete(rootKey(root));
+      if (result === 'missing') await this.watchMissing(root);
+    }
+    // Symlinked directories found by the walk need their real paths watched.
+    await this.subs.plan(this.targets());
+  }
+
+  private async watchMissing(root: Root): Promise<void> {
+    const key = rootKey(root);
+    if (this.missing.has(key)) return;
+    const m = new MissingPath(root, (dir) => this.startSubscription([dir], false, () => this.checkMissing(key)), (e) =>
+      this.reportError(e),
+    );
+    this.missing.set(key, m);
+    if (await m.refresh()) await this.appeared(key, m);
+  }
+
+  private checkMissing(key: string): void {
+    void this.queue.push(async () => {
+      const m = this.missing.get(key);
+      if (m && !this.closed && (await m.refresh())) await this.appeared(key, m);
+    });
+  }
+
+  /** A path watched before it existed is there now: announce it (ignoreInitial does not apply, as in chokidar). */
+  private async appeared(key: string, m: MissingPath): Promise<void> {
+    this.missing.delete(key);
+    this.roots.set(key, m.root);
+    await this.subs.plan(this.targets());
+    const result = await this.syncer.addRoot(m.root, false);
+    if (result === 'missing') {
+      this.roots.delete(key);
+      await this.watchMissing(m.root);
+    }
+    await this.subs.plan(this.targets());
+  }
+
+  private initialTaskDone(): void {
+    if (this.readyEmitted || this.closed) return;
+    if (--this.initialTasks > 0) return;
+    this.readyEmitted = true;
+    process.nextTick(() => {
+      if (!this.closed) this.emit('ready');
+    });
+  }
+
+  /** What the core must watch: each root (a file through its directory) and each followed symlink's target. */
+  private targets(): WatchTarget[] {
+    const recursive = this.options.depth !== 0;
+    const out: WatchTarget[] = [];
+    for (const root of this.roots.values()) {
+      const entry = this.tree.get(root.abs);
+      const isDir = entry ? entry.kind === 'dir' : isDirectory(root.abs);
+      out.push(isDir ? { path: root.abs, recursive } : { path: path.dirname(root.abs), recursive: false });
+    }
+    for (const t of this.links.targets()) {
+      out.push(t.isDir ? { path: t.real, recursive } : { path: path.dirname(t.real), recursive: false });
+    }
+    return out;
+  }
+
+  private newSubscriptionSet(): SubscriptionSet {
+    return new SubscriptionSet(
+      (roots, recursive) => this.startSubscription(roots, recursive, (batch) => this.onBatch(batch)),
+      (e) => this.reportError(e),
+    );
+  }
+
+  private startSubscription(roots: string[], recursive: boolean, onBatch: (b: ChangeBatch) => void): Promise<Subscription> {
+    const o = this.options;
+    const ignore = this.ignoreMatcher;
+    const absoluteSpelling = !!o.cwd || [...this.roots.values()].every((r) => path.isAbsolute(r.display));
+    const options: WatchOptions = {
+      step: FACADE_STEP_MS,
+      debounce: FACADE_DEBOUNCE_MS,
+      recursive,
+      // chokidar has no default ignores: only what `ignored` says, pruned natively where that is exact.
+      filter: new DefaultFilter({ ignoreDirs: [], ignoreEntityPatterns: [], ignorePaths: ignore.nativePaths }),
+      ignore: ignore.nativeGlobs(absoluteSpelling),
+      // Symlinks are followed here, per link, so they are reported under the link's path on every backend.
+      followSymlinks: false,
+      // Permission problems are reported by the walk, as chokidar reports them.
+      ignorePermissionDenied: true,
+      persistent: o.persistent,
+      onLimit: 'poll',
+      onError: (e) => this.reportError(e),
+    };
+    if (o.usePolling) {
+      options.forcePolling = true;
+      options.pollDelay = o.interval;
+    }
+    return subscribe(roots, onBatch, options);
+  }
+
+  private onBatch(batch: ChangeBatch): void {
+    if (this.closed) return;
+    if (this.listenerCount('raw') > 0) {
+      for (const c of batch) {
+        const details: RawDetails = {
+          watchedPath: path.dirname(c.path),
+          path: c.path,
+          change: RAW_KIND[c.change],
+          isDir: !!c.isDir,
+          rescan: batch.rescan,
+        };
+        if (c.oldPath) details.oldPath = c.oldPath;
+        this.emit('raw', c.change === Change.modified ? 'change' : 'rename', path.basename(c.path), details);
+      }
+    }
+    const changes: Array<{ path: string; hint: Hint }> = [];
+    for (const c of batch) {
+      changes.push({ path: c.path, hint: HINT_OF[c.change] });
+      if (c.oldPath) changes.push({ path: c.oldPath, hint: 'deleted' });
+    }
+    void this.queue.push(async () => {
+      if (this.closed) return;
+      await this.syncer.apply(changes);
+      if (batch.rescan) await this.syncer.rescan([...this.roots.values()]);
+      await this.subs.plan(this.targets());
+    });
+  }
+
+  /** chokidar's _emit: awaitWriteFinish holds adds/changes, `atomic` turns unlink+add into change. */
+  private emitPath(event: PathEventName, abs: string, p: string, stats?: fs.Stats): void {
+    if (this.closed) return;
+    const out = this.options.cwd ? path.relative(this.options.cwd, p) : p;
+    const writes = this.writes;
+    if (writes?.has(abs) && (event === 'add' || event === 'change')) return writes.touch(abs);
+    if (writes && (event === 'unlink' || event === 'unlinkDir')) {
+      // A file removed before its write settled was never announced: say nothing about it.
+      if (writes.cancel(abs) === 'add') return;
+    }
+    if (this.unlinks && event === 'unlink') return this.unlinks.defer(abs, () => this.deliver('unlink', out));
+    if (this.unlinks && event === 'add' && this.unlinks.take(abs)) event = 'change';
+    if (writes && (event === 'add' || event === 'change') && this.readyEmitted) {
+      const held = event;
+      return writes.wait(abs, abs, held, (finalStats, error) => {
+        if (error) this.reportError(error);
+        else this.deliver(held, out, finalStats);
+      });
+    }
+    this.deliver(event, out, stats);
+  }
+
+  private deliver(event: PathEventName, out: string, stats?: fs.Stats): void {
+    if (this.closed) return;
+    if (stats) {
+      this.emit(event, out, stats);
+      this.emit('all', event, out, stats);
+    } else {
+      this.emit(event, out);
+      this.emit('all', event, out);
+    }
+  }
+
+  /** chokidar's _handleError: missing paths are not errors; permission errors are dropped on request. */
+  private reportError(error: Error): void {
+    if (this.closed) return;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ECLOSED') return;
+    if (this.options.ignorePermissionErrors && (code === 'EPERM' || code === 'EACCES')) return;
+    // chokidar would throw from emit('error') without a listener; a watcher should not crash its host.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.stderr.write(`watchfiles-node/chokidar: ${code ? code + ': ' : ''}${error.message}\n`);
+  }
+
+  private isUnwatched(abs: string, p: string): boolean {
+    for (const u of this.unwatched) if (isAtOrBelow(abs, u)) return true;
+    for (const g of this.unwatchedGlobs) if (g(p)) return true;
+    return false;
+  }
+
+  private rootAt(abs: string): Root | undefined {
+    const literal = this.roots.get(abs);
+    if (literal) return literal;
+    for (const r of this.roots.values()) if (r.abs === abs) return r;
+    return undefined;
+  }
+
+  private compileIgnore(): IgnoreMatcher {
+    return compileIgnored([...this.options.ignored, ...this.negatedAdds], {
+      ...(this.options.cwd ? { cwd: this.options.cwd } : {}),
+      atomic: this.options.atomic !== false,
+      onError: (e) => this.reportError(e),
+    });
+  }
+}
+
+function rootKey(root: Root): string {
+  return root.glob ? `${root.abs}\u0000${root.glob.pattern}` : root.abs;
+}
+
+function unifyPaths(paths: unknown): string[] {
+  const list = (Array.isArray(paths) ? paths : [paths]).flat(Infinity) as unknown[];
+  if (!list.every((p) => typeof p === 'string')) {
+    throw new TypeError(`Non-string provided as watch path: ${String(paths)}`);
+  }
+  return list as string[];
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The `awaitWriteFinish` option: an 'add' or 'change' is held until the file's size has not changed for
+ * `stabilityThreshold` ms (checked every `pollInterval` ms), so a large file written in chunks is
+ * announced once, complete, with its final stats.
+ */
+import fs from 'node:fs';
+import type { AwaitWriteFinishOptions, PathEventName } from './types.js';
+
+interface Pending {
+  event: PathEventName;
+  lastChange: number;
+  timer?: NodeJS.Timeout;
+}
+
+export class WriteFinish {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly options: AwaitWriteFinishOptions,
+    private readonly persistent: boolean,
+  ) {}
+
+  has(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** Another event for a held path: the quiet period starts again. */
+  touch(key: string): void {
+    const p = this.pending.get(key);
+    if (p) p.lastChange = Date.now();
+  }
+
+  /** Holds `event` for `key` until `abs` is stable; `done` gets the final stats, or the error that ended the wait. */
+  wait(key: string, abs: string, event: PathEventName, done: (stats?: fs.Stats, error?: Error) => void): void {
+    if (this.pending.has(key)) return this.touch(key);
+    const entry: Pending = { event, lastChange: Date.now() };
+    this.pending.set(key, entry);
+    const poll = (prev?: fs.Stats) => {
+      fs.stat(abs, (error, stats) => {
+        if (this.pending.get(key) !== entry) return;
+        if (error) {
+          this.pending.delete(key);
+          // A file that vanished while being written is reported by its unlink, not as an error.
+          if (error.code !== 'ENOENT') done(undefined, error);
+          return;
+        }
+        const now = Date.now();
+        if (prev && stats.size !== prev.size) entry.lastChange = now;
+        if (now - entry.lastChange >= this.options.stabilityThreshold) {
+          this.pending.delete(key);
+          done(stats);
+        } else {
+          this.schedule(entry, () => poll(stats));
+        }
+      });
+    };
+    this.schedule(entry, () => poll());
+  }
+
+  /** Drops a held event (its file was removed) and says which one it was. */
+  cancel(key: string): PathEventName | undefined {
+    const p = this.pending.get(key);
+    if (!p) return undefined;
+    clearTimeout(p.timer);
+    this.pending.delete(key);
+    return p.event;
+  }
+
+  clear(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+
+  private schedule(entry: Pending, fn: () => void): void {
+    entry.timer = setTimeout(fn, this.options.pollInterval);
+    if (!this.persistent) entry.timer.unref();
+  }
+}

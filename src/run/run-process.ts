@@ -4,7 +4,7 @@
  * next child starts. Returns a promise of the number of restarts, which is also the handle to stop it.
  */
 import type { StdioOptions } from 'node:child_process';
-import { resolvePaths } from '../options.js';
+import { resolveOptions, resolvePaths } from '../options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
 import { colorEnabled, makeColors } from './colors.js';
@@ -40,6 +40,8 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
   const abortSignal = o.watch.signal;
   delete o.watch.signal;
+  // Validate the watcher's options now, so a typo throws here rather than from the promise.
+  resolveOptions(roots, o.watch);
 
   const stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
   const supervisor = new Supervisor({

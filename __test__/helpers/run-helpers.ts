@@ -1,0 +1,242 @@
+/**
+ * Helpers for the process-runner, CLI and register tests: temp projects with a real HTTP server, free
+ * ports, polling with deadlines, process liveness that ignores zombies, and a guarded dist/ build.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const REGISTER_ESM = path.join(ROOT, 'dist', 'register.js');
+export const REGISTER_CJS = path.join(ROOT, 'dist', 'register.cjs');
+
+/** Polls `probe` until it returns something truthy; fails with `what` after `timeout` ms. */
+export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeout = 15_000, interval = 25): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await sleep(interval);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A port nobody listens on right now (the OS picks it; we close and hand it to the child via PORT). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET http://127.0.0.1:port/path: the body, or undefined when nothing answers. */
+export function get(port: number, urlPath = '/'): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(undefined);
+    });
+  });
+}
+
+/** Waits until the server on `port` answers `expected` (trimmed). */
+export function waitForBody(port: number, expected: string, timeout = 15_000): Promise<string> {
+  return waitFor(`the server on port ${port} to answer "${expected}"`, async () => {
+    const body = await get(port);
+    return body?.trim() === expected ? body : undefined;
+  }, timeout);
+}
+
+/** True while `pid` is a running process (zombies, which a reaper-less PID 1 leaves around, count as gone). */
+export function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+const temps: string[] = [];
+
+/** A fresh temp directory, removed by cleanupTemps(). realpath'd so paths compare equal to the watcher's. */
+export function tempDir(prefix = 'wf-run-'): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  temps.push(dir);
+  return dir;
+}
+
+export function cleanupTemps(): void {
+  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A project with server.mjs (answers GET / with message.mjs's text, GET /pids with its pid and its
+ * worker's) and message.mjs. Options: fork a worker grandchild, ignore SIGINT, write the pid to a file.
+ */
+export function writeServerProject(dir: string, message: string, opts: { worker?: boolean; ignoreSigint?: boolean } = {}): void {
+  fs.writeFileSync(path.join(dir, 'message.mjs'), messageModule(message));
+  fs.writeFileSync(
+    path.join(dir, 'worker.mjs'),
+    `// A grandchild of the runner: it must die with its parent's group.\nsetInterval(() => {}, 1000);\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'server.mjs'),
+    `import http from 'node:http';
+import { fork } from 'node:child_process';
+import { message } from './message.mjs';
+${opts.ignoreSigint ? "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {});" : "for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(0));"}
+const worker = ${opts.worker ? "fork(new URL('./worker.mjs', import.meta.url).pathname, { stdio: 'ignore' })" : 'undefined'};
+const server = http.createServer((req, res) => {
+  res.setHeader('connection', 'close');
+  if (req.url === '/pids') return res.end(JSON.stringify({ pid: process.pid, ppid: process.ppid, worker: worker?.pid }));
+  if (req.url === '/changes') return res.end(process.env.WATCHFILES_CHANGES ?? 'unset');
+  res.end(message);
+});
+server.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+  );
+}
+
+export function messageModule(message: string): string {
+  return `export const message = ${JSON.stringify(message)};\n`;
+}
+
+/** Rewrites message.mjs (changing its size as well as its mtime, so every backend sees it). */
+export function setMessage(dir: string, message: string): void {
+  fs.writeFileSync(path.join(dir, 'message.mjs'), messageModule(message));
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Waits until the output matches `pattern`; returns the match. */
+  waitForOutput(pattern: RegExp, timeout?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+const spawned: ChildProcess[] = [];
+
+export function spawnNode(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    child,
+    output: () => out,
+    waitForOutput: (pattern, timeout) =>
+      waitFor(`output matching ${pattern} (output so far:\n${out})`, () => out.match(pattern), timeout),
+    exited,
+  };
+}
+
+/** SIGKILLs whatever spawnNode() started that is still running (and its group, when it leads one). */
+export function killSpawned(): void {
+  for (const child of spawned.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** SIGKILL to a process group, ignoring "already gone". */
+export function killGroup(pgid: number | undefined): void {
+  if (pgid === undefined) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+/**
+ * Builds dist/ with `npx tsup` when the CLI or register entries are missing or older than src/. A lock
+ * directory keeps parallel test files from building (and cleaning dist/) at the same time.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const outputs = ['cli.js', 'register.js', 'register.cjs', 'register-child.js', 'register-child.cjs'].map((f) =>
+    path.join(ROOT, 'dist', f),
+  );
+  const fresh = () => {
+    const newestSource = newestMtime(path.join(ROOT, 'src'));
+    return outputs.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newestSource);
+  };
+  if (fresh()) return;
+  const lock = path.join(os.tmpdir(), 'watchfiles-node-tsup.lock');
+  await waitFor('the dist/ build lock', () => {
+    try {
+      fs.mkdirSync(lock);
+      return true;
+    } catch {
+      // Another build holds it; a lock older than two minutes is left over from a killed run.
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+      return false;
+    }
+  }, 180_000, 200);
+  try {
+    if (!fresh()) {
+      try {
+        execFileSync('npx', ['tsup'], { cwd: ROOT, stdio: 'pipe' });
+      } catch (error) {
+        // Someone else's half-written entry can break the full build: build just ours (no types, no clean).
+        execFileSync(
+          'npx',
+          ['tsup', '--no-config', '--no-splitting', '--format', 'esm,cjs', '--target', 'node20', '--shims', '--out-dir', 'dist',
+            '--entry.cli', 'src/cli/index.ts', '--entry.register', 'src/register/index.ts',
+            '--entry.register-child', 'src/register/child.ts'],
+          { cwd: ROOT, stdio: 'pipe' },
+        );
+        process.stderr.write(`full tsup build failed, built the CLI and register entries alone: ${String(error).slice(0, 500)}\n`);
+      }
+    }
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}

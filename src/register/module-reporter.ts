@@ -1,0 +1,110 @@
+/**
+ * The supervised child's side of the register hook: report every file the process resolves, CommonJS
+ * (Module._resolveFilename) and ES modules (a resolve hook registered with node:module register()), to the
+ * supervisor over IPC. Files are reported when resolved, before they are compiled, so a file with a
+ * syntax error is watched too and fixing it restarts the server.
+ */
+import { createRequire, type register as registerFn } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { ModulesMessage } from './protocol.js';
+
+const INSTALLED = Symbol.for('watchfiles-node.register.reporter');
+
+// Runs on the loader thread (off-thread on Node 20+): it cannot reach process.send, so it posts each
+// resolved file URL to the main thread over the port it was given in `data`.
+const RESOLVE_HOOK = `
+let port;
+export function initialize(data) { port = data.port; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  if (port && result.url.startsWith('file:') && !result.url.includes('/node_modules/')) port.postMessage(result.url);
+  return result;
+}
+`;
+
+export function installModuleReporter(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[INSTALLED] || typeof process.send !== 'function') return;
+  g[INSTALLED] = true;
+
+  const known = new Set<string>();
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (!pending.length || !process.connected) return;
+    const message: ModulesMessage = { type: 'watchfiles:modules', files: pending };
+    pending = [];
+    try {
+      process.send!(message);
+    } catch {
+      // The supervisor is gone; 'disconnect' below deals with that.
+    }
+  };
+  const report = (file: string) => {
+    if (known.has(file) || !path.isAbsolute(file) || file.includes(`${path.sep}node_modules${path.sep}`)) return;
+    known.add(file);
+    pending.push(file);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush).unref();
+    }
+  };
+
+  hookCommonJs(report);
+  const port = hookEsm(report);
+
+  process.on('exit', () => {
+    // A crash at start-up (a syntax error) exits before the loop turns: collect what the loader thread
+    // posted and send it now. IPC writes to a pipe go out synchronously when the pipe is free.
+    if (port) for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) reportUrl(m.message, report);
+    flush();
+  });
+
+  // If the supervisor dies without stopping us (SIGKILL), take our process group down rather than run on unsupervised.
+  process.on('disconnect', () => {
+    try {
+      process.kill(-process.pid, 'SIGTERM');
+    } catch {
+      process.exit(1);
+    }
+  });
+  // Neither the channel nor our listeners may keep a finished script alive.
+  process.channel?.unref();
+}
+
+function hookCommonJs(report: (file: string) => void): void {
+  const Module = createRequire(import.meta.url)('node:module') as {
+    _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string;
+  };
+  const original = Module._resolveFilename;
+  Module._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]) {
+    const filename = original.call(this, request, ...rest);
+    report(filename);
+    return filename;
+  };
+}
+
+function hookEsm(report: (file: string) => void): MessagePort | undefined {
+  const register = (createRequire(import.meta.url)('node:module') as { register?: typeof registerFn }).register;
+  if (typeof register !== 'function') return undefined; // Node < 20.6: CommonJS only
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (url: unknown) => reportUrl(url, report));
+  port1.unref();
+  register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
+    data: { port: port2 },
+    transferList: [port2],
+  });
+  return port1;
+}
+
+function reportUrl(url: unknown, report: (file: string) => void): void {
+  if (typeof url !== 'string' || !url.startsWith('file:')) return;
+  try {
+    report(fileURLToPath(url));
+  } catch {
+    // not a local file URL
+  }
+}

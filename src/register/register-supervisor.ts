@@ -1,0 +1,116 @@
+/**
+ * The supervisor side of `node --import watchfiles-node/register server.js`: instead of running the
+ * server, run the same command as a supervised child (its own process group, an IPC channel), watch the
+ * files that child reports loading (plus WATCHFILES_WATCH), and restart it when one of them changes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { getReloader } from '../reloaders/select.js';
+import type { BaseReloader } from '../reloaders/base.js';
+import { CHANGES_ENV, serializeChanges } from '../run/changes-env.js';
+import { colorEnabled, makeColors } from '../run/colors.js';
+import type { RunEvent } from '../run/events.js';
+import { formatEvent } from '../run/format-event.js';
+import { spawnGroup } from '../run/process-group.js';
+import { RUN_DEFAULTS } from '../run/run-options.js';
+import { listenForRestartCommand } from '../run/stdin-restart.js';
+import { Supervisor } from '../run/supervisor.js';
+import { childExecArgv } from './exec-argv.js';
+import { CHILD_MARKER, EXTRA_WATCH_ENV, isModulesMessage } from './protocol.js';
+
+// How often the reloader looks for watches to add when nothing changes: modules loaded lazily (a route
+// required on first request) are watched within this time.
+const WATCH_SYNC_MS = 200;
+// StatReloader only (no native binary): it stats just the loaded files, so a short interval is cheap.
+const STAT_INTERVAL_MS = 300;
+
+export interface RegisterOptions {
+  /** This module's file (dist/register.js or .cjs). */
+  selfFile: string;
+  /** The child-side entry (dist/register-child.js or .cjs). */
+  childFile: string;
+}
+
+export function startRegisterSupervisor(o: RegisterOptions): void {
+  const cwd = process.cwd();
+  const colors = makeColors(colorEnabled(process.stderr));
+  const log = (text: string) => process.stderr.write(`${colors.dim('[watchfiles]')} ${text}\n`);
+  const mainFile = path.resolve(process.argv[1]!);
+  const reloader = getReloader({ timeout: WATCH_SYNC_MS, interval: STAT_INTERVAL_MS, onLimit: 'poll' });
+  reloader.watchFile(mainFile);
+  for (const extra of extraWatches(process.env[EXTRA_WATCH_ENV], cwd, log)) {
+    if (fs.statSync(extra, { throwIfNoEntry: false })?.isDirectory()) reloader.watchDir(extra, '**/*');
+    else reloader.watchFile(extra);
+  }
+
+  const emit = (event: RunEvent) => {
+    const line = formatEvent(event, { cwd, colors });
+    if (line && line.level !== 'debug') log(line.text);
+  };
+  const label = ['node', ...process.argv.slice(1).map((a) => path.relative(cwd, a) || a)].join(' ');
+  const execArgv = childExecArgv(process.execArgv, o.selfFile, o.childFile, cwd);
+  const supervisor = new Supervisor({
+    label,
+    stopSignal: RUN_DEFAULTS.stopSignal,
+    sigintTimeout: RUN_DEFAULTS.sigintTimeout,
+    sigkillTimeout: RUN_DEFAULTS.sigkillTimeout,
+    gracePeriod: 0,
+    emit,
+    spawn: (changes) => {
+      const child = spawnGroup({
+        file: process.execPath,
+        args: [...execArgv, ...process.argv.slice(1)],
+        cwd,
+        shell: false,
+        stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'],
+        env: { ...process.env, [CHILD_MARKER]: String(process.pid), [CHANGES_ENV]: serializeChanges(changes) },
+      });
+      child.on('message', (message) => {
+        // Files stay watched across restarts: one that failed to load this time is still the one to fix.
+        if (isModulesMessage(message)) for (const file of message.files) watchLoaded(reloader, file);
+      });
+      return child;
+    },
+  });
+
+  reloader.on('reload', (batch) => supervisor.changed(batch));
+  reloader.on('error', (error) => emit({ type: 'error', error }));
+  log(`watching the files ${path.relative(cwd, mainFile) || mainFile} loads (${reloader.name} reloader); rs + Enter restarts`);
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return supervisor.kill(); // a second Ctrl-C: no more waiting
+    stopping = true;
+    stopListening();
+    const restarts = await supervisor.stop();
+    await reloader.stop();
+    emit({ type: 'end', reason, restarts });
+    process.exit(reason === 'error' ? 1 : 0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  const stopListening = listenForRestartCommand(() => supervisor.restartNow());
+  reloader.run().catch((error: unknown) => {
+    log(colors.red(`the reloader stopped: ${(error as Error)?.message ?? String(error)}`));
+    void stop('error');
+  });
+  supervisor.start();
+}
+
+function watchLoaded(reloader: BaseReloader, file: string): void {
+  try {
+    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) reloader.watchFile(file);
+  } catch {
+    // a path we cannot watch (gone already): nothing to restart for
+  }
+}
+
+function extraWatches(value: string | undefined, cwd: string, log: (s: string) => void): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const abs = path.resolve(cwd, item);
+    if (!fs.existsSync(abs)) log(`${EXTRA_WATCH_ENV}: "${item}" does not exist yet; watching for it`);
+    out.push(abs);
+  }
+  return out;
+}

@@ -91,3 +91,35 @@ export function whenReady(watcher: Emitterish, timeoutMs = 15_000): Promise<void
     });
   });
 }
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * A copy of the watchfiles-node package in `dir`, with the facade (and the main entry) built there by
+ * tsup, so child processes can load it without touching the shared dist/ other tests rebuild. The
+ * native loader and binary come along when they have been built; otherwise the JS fallback runs.
+ * `linkNodeModules` makes it loadable in place (dependencies from the repo's node_modules).
+ */
+export async function stagePackage(dir: string, linkNodeModules: boolean): Promise<string> {
+  const { build } = await import('tsup');
+  fs.mkdirSync(dir, { recursive: true });
+  await build({
+    entry: { index: path.join(REPO_ROOT, 'src/index.ts'), chokidar: path.join(REPO_ROOT, 'src/chokidar/index.ts') },
+    format: ['esm', 'cjs'],
+    outDir: path.join(dir, 'dist'),
+    shims: true,
+    dts: false,
+    config: false,
+    silent: true,
+    target: 'node20',
+    splitting: false,
+  });
+  fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'));
+  for (const name of fs.readdirSync(REPO_ROOT)) {
+    if (name === 'index.cjs' || name === 'index.d.ts' || name.endsWith('.node')) {
+      fs.copyFileSync(path.join(REPO_ROOT, name), path.join(dir, name));
+    }
+  }
+  if (linkNodeModules) fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}

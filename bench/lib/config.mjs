@@ -21,10 +21,10 @@ const TREE_ALIASES = {
 
 const FULL = {
   repeats: 3,
-  idleMs: 10_000,
+  idleMs: 5_000,
   settleMs: 1_000,
   trees: [TREE_10K, { ...TREE_10K, nodeModulesFiles: NM }, TREE_100K, { ...TREE_100K, nodeModulesFiles: NM }],
-  latency: { tree: TREE_10K, edits: 50, settleMs: 500, gapMs: 150, timeoutMs: 5_000 },
+  latency: { tree: TREE_10K, edits: 50, settleMs: 500, gapMs: 100, timeoutMs: 5_000 },
   burst: { tree: TREE_10K, files: 5_000, dirs: 50, settleMs: 500, quietMs: 1_500, deadlineMs: 60_000 },
   checkout: { files: 2_000, settleMs: 500, quietMs: 1_500, deadlineMs: 60_000 },
   restartTimeoutMs: 15 * 60_000,
@@ -50,7 +50,7 @@ export const USAGE = `Usage: node bench/run.mjs [options]   (npm run bench -- [o
   --tree <names>       trees for the ready/idle scenario: ${Object.keys(TREE_ALIASES).join(', ')}
                        (default: all four; quick: 10k)
   --repeats <n>        rounds per figure (default: 3, quick: 1)
-  --idle-ms <ms>       idle CPU window (default: 10000, quick: 2000)
+  --idle-ms <ms>       idle CPU window (default: 5000, quick: 2000)
   --keep-trees         keep the generated trees in the temp dir for the next run (default: removed)
   --out <name>         output base name in bench/ (default: RESULTS / results, quick: RESULTS-quick,
                        runs limited by --only, --scenario or --tree: RESULTS-partial)

@@ -7,8 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Where all bench trees live; removed by removeTrees() unless the run was asked to keep them. */
-export const TREES_DIR = path.join(os.tmpdir(), 'watchfiles-node-bench');
+/**
+ * Where all bench trees live; removed by removeTrees() unless the run was asked to keep them.
+ * WATCHFILES_BENCH_DIR moves it (the tests use their own, so they never touch a running bench's trees).
+ */
+export const TREES_DIR = process.env.WATCHFILES_BENCH_DIR || path.join(os.tmpdir(), 'watchfiles-node-bench');
 
 const MARKER = '.bench-tree-complete';
 
@@ -63,12 +66,16 @@ function writeSection(base, files, dirs) {
   for (const rel of filePaths(files, dirs)) fs.writeFileSync(path.join(base, rel), `// ${rel}\n`);
 }
 
-/** The paths (absolute) of `count` files spread across the whole src/ section, for edits. */
+/**
+ * The paths (absolute) of `count` distinct files spread across the whole src/ section, for edits: one from
+ * each of `count` equal slices of the file list, at a different offset in each so the directories vary.
+ */
 export function spreadFiles(root, spec, count) {
   const all = filePaths(spec.files, spec.dirs);
-  const step = Math.max(1, Math.floor(all.length / count));
+  if (count > all.length) throw new Error(`asked for ${count} files to edit, the tree has ${all.length}`);
+  const width = Math.floor(all.length / count);
   const out = [];
-  for (let i = 0; i < count; i++) out.push(path.join(root, 'src', all[(i * step + i) % all.length]));
+  for (let i = 0; i < count; i++) out.push(path.join(root, 'src', all[i * width + ((i * 7) % width)]));
   return out;
 }
 

@@ -181,6 +181,19 @@ describe.each(RELOADERS)('%s conforms to the reloader contract', (_name, make) =
     await tickUntil(() => reloaded(created, Change.added), 'the file in the new directory');
   });
 
+  it('keeps watching a glob directory that is deleted and created again', async () => {
+    const old = file('views/old.html', 'o');
+    reloader.watchDir(path.join(dir, 'views'), '**/*.html');
+    await start();
+    fs.rmSync(path.join(dir, 'views'), { recursive: true });
+    await tickUntil(
+      () => reloaded(old, Change.deleted) || reloaded(path.join(dir, 'views'), Change.deleted),
+      'the deleted directory',
+    );
+    const fresh = file('views/fresh.html', 'f');
+    await tickUntil(() => reloaded(fresh, Change.added), 'the file in the recreated directory');
+  });
+
   it('runs until stop(): autoreloadStarted adds watches, reload fires, stop() ends run()', async () => {
     const f = file('server.js', 'v0');
     let started = 0;

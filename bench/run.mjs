@@ -15,6 +15,7 @@ import { runCheckout } from './lib/scenarios/checkout.mjs';
 import { runLatency } from './lib/scenarios/latency.mjs';
 import { runReady } from './lib/scenarios/ready.mjs';
 import { restartAvailable, runRestart } from './lib/scenarios/restart.mjs';
+import { removeSnapshot, snapshotPackage } from './lib/snapshot.mjs';
 import { removeTrees, TREES_DIR } from './lib/tree.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -58,6 +59,14 @@ async function main() {
     return;
   }
   checkBuild(config);
+  if (config.watchers.some((w) => w.ours)) snapshotPackage();
+  // Ctrl-C: the children see their IPC channel close and exit; the temp files go with us.
+  process.once('SIGINT', () => {
+    log('interrupted: removing the snapshot and temp trees');
+    removeSnapshot();
+    if (!config.keepTrees) removeTrees();
+    process.exit(130);
+  });
   const started = Date.now();
   const machine = machineInfo(path.dirname(TREES_DIR));
   const ctx = { config, watchers: config.watchers, baseline: config.baseline, log };
@@ -93,6 +102,7 @@ async function main() {
     }
   } finally {
     if (!config.keepTrees) removeTrees();
+    removeSnapshot();
   }
   results.meta.durationS = (Date.now() - started) / 1000;
   const md = path.join(BENCH_DIR, `${config.out}.md`);

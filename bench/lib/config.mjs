@@ -33,7 +33,7 @@ const FULL = {
 const QUICK = {
   ...FULL,
   repeats: 1,
-  idleMs: 2_000,
+  idleMs: 1_500,
   settleMs: 300,
   trees: [TREE_10K],
   latency: { ...FULL.latency, edits: 10, settleMs: 300 },
@@ -50,7 +50,7 @@ export const USAGE = `Usage: node bench/run.mjs [options]   (npm run bench -- [o
   --tree <names>       trees for the ready/idle scenario: ${Object.keys(TREE_ALIASES).join(', ')}
                        (default: all four; quick: 10k)
   --repeats <n>        rounds per figure (default: 3, quick: 1)
-  --idle-ms <ms>       idle CPU window (default: 5000, quick: 2000)
+  --idle-ms <ms>       idle CPU window (default: 5000, quick: 1500)
   --keep-trees         keep the generated trees in the temp dir for the next run (default: removed)
   --out <name>         output base name in bench/ (default: RESULTS / results, quick: RESULTS-quick,
                        runs limited by --only, --scenario or --tree: RESULTS-partial)

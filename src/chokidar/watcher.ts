@@ -70,6 +70,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   private addScheduled = false;
   private readyEmitted = false;
   private initialTasks = 0;
+  /** Counts close()/add() cycles, so work queued before a close() cannot act on the reopened watcher. */
+  private epoch = 0;
   private closePromise?: Promise<void>;
 
   constructor(options: ChokidarOptions = {}) {
@@ -112,10 +114,12 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       this.addScheduled = true;
       if (!this.readyEmitted) this.initialTasks++;
       // Paths added in the same tick share one walk and one subscription.
+      const epoch = this.epoch;
       queueMicrotask(() => {
+        if (epoch !== this.epoch) return;
         this.addScheduled = false;
         const roots = this.toAdd.splice(0);
-        void this.queue.push(() => this.addRoots(roots)).then(() => this.initialTaskDone());
+        void this.queue.push(() => this.addRoots(roots)).then(() => this.initialTaskDone(epoch));
       });
     }
     return this;
@@ -163,6 +167,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   close(): Promise<void> {
     if (this.closePromise) return this.closePromise;
     this.closed = true;
+    this.epoch++;
+    this.addScheduled = false;
     this.removeAllListeners();
     this.unlinks?.clear();
     this.writes?.clear();
@@ -239,8 +245,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     await this.subs.plan(this.targets());
   }
 
-  private initialTaskDone(): void {
-    if (this.readyEmitted || this.closed) return;
+  private initialTaskDone(epoch: number): void {
+    if (this.readyEmitted || this.closed || epoch !== this.epoch) return;
     if (--this.initialTasks > 0) return;
     this.readyEmitted = true;
     process.nextTick(() => {

@@ -33,11 +33,18 @@ export class SymlinkRegistry {
 
   /** The link-spelled equivalents of `abs` (not including `abs` itself). */
   aliases(abs: string): string[] {
+    if (this.byReal.size === 0) return [];
     const out: string[] = [];
-    for (const [real, links] of this.byReal) {
-      if (!isAtOrBelow(abs, real)) continue;
-      const rest = abs.slice(real.length);
-      for (const link of links) out.push(rest ? path.join(link, rest) : link);
+    // Look up each ancestor rather than scan every link: cost follows path depth, not link count.
+    for (let real = abs; ; ) {
+      const links = this.byReal.get(real);
+      if (links) {
+        const rest = abs.slice(real.length);
+        for (const link of links) out.push(rest ? path.join(link, rest) : link);
+      }
+      const up = path.dirname(real);
+      if (up === real) break;
+      real = up;
     }
     return out;
   }

@@ -13,7 +13,16 @@ export async function startNative(
   options: ResolvedOptions,
   sinks: BackendSinks,
 ): Promise<BackendHandle> {
+  // Called from the native thread through a threadsafe function: an exception escaping here would be
+  // fatal to the process, so nothing may.
   const onEvent = (err: Error | null, event: NativeEvent) => {
+    try {
+      deliver(err, event);
+    } catch (e) {
+      process.stderr.write(`watchfiles-node: internal error delivering a batch: ${(e as Error)?.stack ?? String(e)}\n`);
+    }
+  };
+  const deliver = (err: Error | null, event: NativeEvent) => {
     if (err) return sinks.onError(toWatchError(err));
     if (event.error) return sinks.onError(fromInfo(event.error));
     const changes: FileChange[] = event.changes.map((c) => {

@@ -107,9 +107,25 @@ async function main() {
   results.meta.durationS = (Date.now() - started) / 1000;
   const md = path.join(BENCH_DIR, `${config.out}.md`);
   const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
-  fs.writeFileSync(json, JSON.stringify(results, null, 2) + '\n');
-  fs.writeFileSync(md, renderReport(results));
+  const final = config.merge ? mergeInto(json, results, config.scenarios) : results;
+  fs.writeFileSync(json, JSON.stringify(final, null, 2) + '\n');
+  fs.writeFileSync(md, renderReport(final));
   log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
+}
+
+/**
+ * --merge: the earlier results with this run's scenarios in place of theirs, and a note saying which
+ * scenarios came from which run (ratios stay within each scenario's own run).
+ */
+function mergeInto(jsonPath, results, scenarios) {
+  if (!fs.existsSync(jsonPath)) throw new Error(`--merge: ${jsonPath} does not exist; run without --merge first`);
+  const earlier = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  for (const s of scenarios) if (results[s] !== undefined) earlier[s] = results[s];
+  earlier.meta.merged = [
+    ...(earlier.meta.merged ?? []),
+    { scenarios: scenarios.filter((s) => results[s] !== undefined), command: results.meta.command, date: results.meta.machine.date },
+  ];
+  return earlier;
 }
 
 main().catch((error) => {

@@ -52,6 +52,8 @@ export const USAGE = `Usage: node bench/run.mjs [options]   (npm run bench -- [o
   --repeats <n>        rounds per figure (default: 3, quick: 1)
   --idle-ms <ms>       idle CPU window (default: 5000, quick: 1500)
   --keep-trees         keep the generated trees in the temp dir for the next run (default: removed)
+  --merge              replace only the scenarios run now in an existing RESULTS.md/results.json (or
+                       RESULTS-quick with --quick, or --out), e.g. --scenario restart --merge
   --out <name>         output base name in bench/ (default: RESULTS / results, quick: RESULTS-quick,
                        runs limited by --only, --scenario or --tree: RESULTS-partial)
   --help               this text
@@ -72,6 +74,7 @@ export function parseConfig(argv) {
         repeats: { type: 'string' },
         'idle-ms': { type: 'string' },
         'keep-trees': { type: 'boolean', default: false },
+        merge: { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -104,7 +107,8 @@ export function parseConfig(argv) {
     scenarios: scenarios.length ? scenarios : SCENARIOS,
     trees: trees.length ? trees : base.trees,
     keepTrees: values['keep-trees'],
-    out: values.out ?? (partial ? 'RESULTS-partial' : values.quick ? 'RESULTS-quick' : 'RESULTS'),
+    out: values.out ?? (partial && !values.merge ? 'RESULTS-partial' : values.quick ? 'RESULTS-quick' : 'RESULTS'),
+    merge: values.merge,
     partial,
   };
 }

@@ -32,6 +32,9 @@ export function renderReport(results) {
       '(every watcher except watchfiles-node) in the same run: below 1x beats every anchor; lower is better.',
     '',
   ];
+  for (const m of results.meta.merged ?? []) {
+    parts.push(`Scenario(s) ${m.scenarios.join(', ')} come from a later run (\`${m.command}\`, ${m.date.slice(0, 16)}).`, '');
+  }
   parts.push(...targets(results));
   if (results.ready?.length) parts.push(...readyTables(results));
   if (results.latency?.length) parts.push(...latencyTable(results));

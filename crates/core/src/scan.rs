@@ -57,8 +57,14 @@ pub fn scan(
             if filter.is_ignored(rules.root, &path, looks_dir) {
                 continue;
             }
-            let meta = match Meta::read(&path, rules.follow_symlinks) {
-                Ok(m) => m,
+            // DirEntry::metadata stats relative to the open directory (no path walk from /): the walk's
+            // main cost. Symlinks to follow are read through their path.
+            let meta = match entry.metadata() {
+                Ok(m) if m.file_type().is_symlink() && rules.follow_symlinks => match Meta::read(&path, true) {
+                    Ok(m) => m,
+                    Err(_) => continue,
+                },
+                Ok(m) => Meta::from_metadata(&m),
                 Err(_) => continue, // vanished between readdir and stat: its delete event follows
             };
             found(&path, meta);

@@ -12,7 +12,7 @@ use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
 use crate::mounts;
-use crate::native::{NativeBackend, BACKEND_NAME, PER_DIR};
+use crate::native::{new_backend, BACKEND_NAME, PER_DIR};
 use crate::scan::{count_dirs, ScanRules};
 
 /// What a running watcher uses, for `watcher.backend` and debug lines.
@@ -63,7 +63,7 @@ impl Watcher {
         check_budget(&cfg, &filter, &mut roots)?;
 
         let (tx, rx) = mpsc::channel();
-        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(NativeBackend::new(tx.clone())?) } else { None };
+        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(new_backend(tx.clone())?) } else { None };
         let mut engine = Engine::new(cfg, filter, roots, native, Box::new(sink));
         for ri in 0..engine.roots.len() {
             if let Err(e) = engine.init_root(ri, false) {
@@ -108,23 +108,30 @@ fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> R
     if !PER_DIR {
         return Ok(());
     }
-    let Some(available) = budget::available_watches() else { return Ok(()) };
-    let limit = budget::max_user_watches().unwrap_or(available);
+    let Some(limit) = budget::max_user_watches() else { return Ok(()) };
+    let counts: Vec<Option<usize>> = roots
+        .iter()
+        .map(|root| {
+            (root.mode == Mode::Native).then(|| {
+                if root.is_file {
+                    return 1;
+                }
+                let rules = ScanRules {
+                    root: &root.path,
+                    recursive: cfg.recursive,
+                    follow_symlinks: cfg.follow_symlinks,
+                    ignore_permission_denied: true,
+                };
+                count_dirs(&root.path, &rules, filter)
+            })
+        })
+        .collect();
+    let total: usize = counts.iter().flatten().sum();
+    let available = budget::available_watches(total).unwrap_or(limit);
     let mut needed = 0usize;
-    for root in roots.iter_mut().filter(|r| r.mode == Mode::Native) {
-        let count = if root.is_file {
-            1
-        } else {
-            let rules = ScanRules {
-                root: &root.path,
-                recursive: cfg.recursive,
-                follow_symlinks: cfg.follow_symlinks,
-                ignore_permission_denied: true,
-            };
-            count_dirs(&root.path, &rules, filter)
-        };
+    for (root, count) in roots.iter_mut().zip(counts) {
+        let Some(count) = count else { continue };
         if needed + count > available {
-            let total = needed + count;
             match cfg.on_limit {
                 OnLimit::Error => {
                     return Err(WatchError::new(
@@ -171,7 +178,7 @@ fn describe(engine: &Engine) -> WatcherInfo {
     WatcherInfo {
         backend,
         poll_reason: reasons_dedup.join("; "),
-        watch_count: engine.native.as_ref().map_or(0, NativeBackend::watch_count),
+        watch_count: engine.native.as_ref().map_or(0, |n| n.watch_count()),
         entry_count: engine.tree.len(),
     }
 }

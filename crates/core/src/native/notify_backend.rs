@@ -1,6 +1,5 @@
-//! The OS-event backend, one interface over notify's per-OS watchers. On Linux (inotify) it places one
-//! non-recursive watch per directory, so ignored directories never cost a watch; elsewhere the OS watches
-//! recursively and the filter drops what is ignored.
+//! The notify backend: FSEvents, ReadDirectoryChangesW or kqueue, recursive from each root; the engine's
+//! filter drops what is ignored. Also the mapping of notify's errors to ours.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -11,49 +10,38 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use crate::engine::Msg;
 use crate::error::{ErrorCode, WatchError};
 
-/// True where the backend needs a watch on every directory (inotify).
-pub const PER_DIR: bool = cfg!(target_os = "linux") || cfg!(target_os = "android");
-
-pub const BACKEND_NAME: &str = if cfg!(any(target_os = "linux", target_os = "android")) {
-    "inotify"
-} else if cfg!(target_os = "macos") {
-    "fsevents"
-} else if cfg!(windows) {
-    "windows"
-} else {
-    "kqueue"
-};
-
-pub struct NativeBackend {
+pub struct NotifyBackend {
     watcher: RecommendedWatcher,
     watched: HashSet<PathBuf>,
 }
 
-impl NativeBackend {
-    pub fn new(tx: Sender<Msg>) -> Result<NativeBackend, WatchError> {
+impl NotifyBackend {
+    #[allow(dead_code)] // used where inotify is not
+    pub fn new(tx: Sender<Msg>) -> Result<NotifyBackend, WatchError> {
         let watcher = notify::recommended_watcher(move |res| {
             let _ = tx.send(Msg::Fs(res));
         })
         .map_err(|e| from_notify(e, None))?;
-        Ok(NativeBackend { watcher, watched: HashSet::new() })
+        Ok(NotifyBackend { watcher, watched: HashSet::new() })
     }
+}
 
-    pub fn watch_count(&self) -> usize {
+impl super::OsWatcher for NotifyBackend {
+    fn watch_count(&self) -> usize {
         self.watched.len()
     }
 
-    /// Watches a directory: alone on per-dir backends, with its subtree (`recursive`) elsewhere.
-    pub fn watch(&mut self, dir: &Path, recursive: bool) -> Result<(), WatchError> {
+    fn watch(&mut self, dir: &Path, recursive: bool) -> Result<(), WatchError> {
         if self.watched.contains(dir) {
             return Ok(());
         }
-        let mode = if recursive && !PER_DIR { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
+        let mode = if recursive && !super::PER_DIR { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
         self.watcher.watch(dir, mode).map_err(|e| from_notify(e, Some(dir)))?;
         self.watched.insert(dir.to_path_buf());
         Ok(())
     }
 
-    pub fn unwatch(&mut self, dir: &Path) {
+    fn unwatch(&mut self, dir: &Path) {
         if self.watched.remove(dir) {
             // The kernel drops the watch of a deleted directory itself; the error then is expected.
             let _ = self.watcher.unwatch(dir);

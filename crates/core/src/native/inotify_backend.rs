@@ -1,0 +1,231 @@
+//! inotify, directly: one non-recursive watch per directory (so ignored directories never cost one),
+//! placed synchronously by the engine, with a mask that leaves reads out. A reader thread turns kernel
+//! events into notify-style events for the engine; a pipe wakes it to stop.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
+use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, MetadataKind, ModifyKind, RemoveKind, RenameMode};
+use notify::{Event, EventKind};
+
+use crate::engine::Msg;
+use crate::error::{ErrorCode, WatchError};
+
+/// Changes only: no IN_OPEN / IN_ACCESS / IN_CLOSE_NOWRITE, so reading files costs nothing.
+const MASK: WatchMask = WatchMask::ATTRIB
+    .union(WatchMask::CREATE)
+    .union(WatchMask::DELETE)
+    .union(WatchMask::CLOSE_WRITE)
+    .union(WatchMask::MODIFY)
+    .union(WatchMask::MOVED_FROM)
+    .union(WatchMask::MOVED_TO)
+    .union(WatchMask::DELETE_SELF)
+    .union(WatchMask::MOVE_SELF);
+
+type Paths = Arc<Mutex<HashMap<WatchDescriptor, PathBuf>>>;
+
+pub struct InotifyBackend {
+    watches: Watches,
+    by_path: HashMap<PathBuf, WatchDescriptor>,
+    paths: Paths,
+    stop_fd: libc::c_int,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl InotifyBackend {
+    pub fn new(tx: Sender<Msg>) -> Result<InotifyBackend, WatchError> {
+        let inotify = Inotify::init().map_err(|e| init_error(&e))?;
+        let watches = inotify.watches();
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a valid two-element out-array.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::last_os_error()), None));
+        }
+        let paths: Paths = Arc::default();
+        let reader_paths = paths.clone();
+        let wake_fd = fds[0];
+        let reader = std::thread::Builder::new()
+            .name("watchfiles-inotify".into())
+            .spawn(move || read_loop(inotify, wake_fd, reader_paths, tx))
+            .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
+        Ok(InotifyBackend { watches, by_path: HashMap::new(), paths, stop_fd: fds[1], reader: Some(reader) })
+    }
+}
+
+impl super::OsWatcher for InotifyBackend {
+    fn watch(&mut self, dir: &Path, _recursive: bool) -> Result<(), WatchError> {
+        if self.by_path.contains_key(dir) {
+            return Ok(());
+        }
+        let wd = self.watches.add(dir, MASK).map_err(|e| add_error(&e, dir))?;
+        self.paths.lock().unwrap_or_else(|p| p.into_inner()).insert(wd.clone(), dir.to_path_buf());
+        self.by_path.insert(dir.to_path_buf(), wd);
+        Ok(())
+    }
+
+    fn unwatch(&mut self, dir: &Path) {
+        if let Some(wd) = self.by_path.remove(dir) {
+            let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
+            // Only forget the descriptor if it still names this path (the kernel may have handed it on).
+            if paths.get(&wd).is_some_and(|p| p == dir) {
+                paths.remove(&wd);
+            }
+            drop(paths);
+            // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
+            let _ = self.watches.remove(wd);
+        }
+    }
+
+    fn watch_count(&self) -> usize {
+        self.by_path.len()
+    }
+}
+
+impl Drop for InotifyBackend {
+    fn drop(&mut self) {
+        // SAFETY: writing one byte from a valid buffer to our own pipe; then closing our end.
+        unsafe {
+            libc::write(self.stop_fd, [1u8].as_ptr().cast(), 1);
+        }
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        unsafe {
+            libc::close(self.stop_fd);
+        }
+    }
+}
+
+fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sender<Msg>) {
+    // 64 KiB: a burst is read in few syscalls, so the kernel queue rarely fills.
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut pending_from: Option<(u32, PathBuf)> = None;
+    let mut pollfds = [
+        libc::pollfd { fd: inotify.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
+    ];
+    'outer: loop {
+        // SAFETY: `pollfds` is a valid array of two pollfd structs.
+        let n = unsafe { libc::poll(pollfds.as_mut_ptr(), 2, -1) };
+        if n < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            break;
+        }
+        if pollfds[1].revents != 0 {
+            break;
+        }
+        loop {
+            let events = match inotify.read_events(&mut buffer) {
+                Ok(events) => events,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = tx.send(Msg::Fs(Err(notify::Error::io(e))));
+                    break 'outer;
+                }
+            };
+            let paths_now = paths.lock().unwrap_or_else(|p| p.into_inner());
+            let mut out = Vec::new();
+            let mut forget = Vec::new();
+            for ev in events {
+                if ev.mask.contains(EventMask::Q_OVERFLOW) {
+                    out.push(Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan));
+                    continue;
+                }
+                if ev.mask.contains(EventMask::IGNORED) {
+                    forget.push(ev.wd.clone());
+                    continue;
+                }
+                let Some(dir) = paths_now.get(&ev.wd) else { continue };
+                let path = match ev.name {
+                    Some(name) => dir.join(name),
+                    None => dir.clone(),
+                };
+                translate(ev.mask, ev.cookie, path, &mut pending_from, &mut out);
+            }
+            drop(paths_now);
+            if !forget.is_empty() {
+                let mut p = paths.lock().unwrap_or_else(|p| p.into_inner());
+                for wd in forget {
+                    p.remove(&wd);
+                }
+            }
+            for e in out {
+                if tx.send(Msg::Fs(Ok(e))).is_err() {
+                    break 'outer;
+                }
+            }
+        }
+    }
+    // SAFETY: closing our end of the pipe once.
+    unsafe {
+        libc::close(wake_fd);
+    }
+}
+
+/// One kernel event as notify-style events; IN_MOVED_FROM/TO with the same cookie pair into `Both`.
+fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32, PathBuf)>, out: &mut Vec<Event>) {
+    let is_dir = mask.contains(EventMask::ISDIR);
+    let ev = |kind| Event::new(kind).add_path(path.clone());
+    if mask.contains(EventMask::MOVED_FROM) {
+        out.push(ev(EventKind::Modify(ModifyKind::Name(RenameMode::From))));
+        *from = Some((cookie, path.clone()));
+    }
+    if mask.contains(EventMask::MOVED_TO) {
+        out.push(ev(EventKind::Modify(ModifyKind::Name(RenameMode::To))));
+        if let Some((c, old)) = from.take() {
+            if c == cookie {
+                out.push(
+                    Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both))).add_path(old).add_path(path.clone()),
+                );
+            }
+        }
+    }
+    if mask.contains(EventMask::MOVE_SELF) {
+        out.push(ev(EventKind::Modify(ModifyKind::Name(RenameMode::From))));
+    }
+    if mask.contains(EventMask::CREATE) {
+        out.push(ev(EventKind::Create(if is_dir { CreateKind::Folder } else { CreateKind::File })));
+    }
+    if mask.contains(EventMask::DELETE) {
+        out.push(ev(EventKind::Remove(if is_dir { RemoveKind::Folder } else { RemoveKind::File })));
+    }
+    if mask.contains(EventMask::DELETE_SELF) {
+        out.push(ev(EventKind::Remove(RemoveKind::Any)));
+    }
+    if mask.contains(EventMask::MODIFY) {
+        out.push(ev(EventKind::Modify(ModifyKind::Data(DataChange::Any))));
+    }
+    if mask.contains(EventMask::CLOSE_WRITE) {
+        out.push(ev(EventKind::Access(AccessKind::Close(AccessMode::Write))));
+    }
+    if mask.contains(EventMask::ATTRIB) {
+        out.push(ev(EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any))));
+    }
+}
+
+fn add_error(err: &io::Error, dir: &Path) -> WatchError {
+    if err.raw_os_error() == Some(libc::ENOSPC) {
+        return crate::native::from_notify(notify::Error::new(notify::ErrorKind::MaxFilesWatch), Some(dir));
+    }
+    WatchError::from_io(err, dir, "watching")
+}
+
+fn init_error(err: &io::Error) -> WatchError {
+    if err.raw_os_error() == Some(libc::EMFILE) {
+        return WatchError::new(
+            ErrorCode::MaxWatch,
+            "too many inotify instances (raise it: sudo sysctl fs.inotify.max_user_instances=1024, or close unused watchers)",
+            None,
+        );
+    }
+    WatchError::new(ErrorCode::Io, format!("inotify_init failed: {err}"), None)
+}

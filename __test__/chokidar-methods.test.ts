@@ -79,6 +79,24 @@ describe('chokidar facade: add()', () => {
     await rec.waitFor('add', file);
   });
 
+  it('picks a watched directory up again after it is deleted and created again', async () => {
+    const dir = tmp();
+    writeTree(dir, { 'site/index.html': '1' });
+    const site = path.join(dir, 'site');
+    const w = track(watch(site, { ignoreInitial: true }));
+    const rec = new Recorder(w);
+    await whenReady(w);
+    fs.rmSync(site, { recursive: true });
+    await rec.waitFor('unlinkDir', site);
+    await rec.waitFor('unlink', `${site}/index.html`);
+    fs.mkdirSync(site);
+    fs.writeFileSync(path.join(site, 'index.html'), '2');
+    await rec.waitFor('addDir', site);
+    await rec.waitFor('add', `${site}/index.html`);
+    fs.writeFileSync(path.join(site, 'index.html'), '3');
+    await rec.waitFor('change', `${site}/index.html`);
+  });
+
   it('treats chokidar 3 globs as globs: only matching files are reported, directories silently walked', async () => {
     const dir = tmp();
     writeTree(dir, { 'src/a.js': '1', 'src/b.txt': '1', 'src/sub/c.js': '1', 'src/sub/d.css': '1' });

@@ -32,8 +32,11 @@ export class SubscriptionSet {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  /** Opens what `targets` need and closes what none of them needs. */
-  async plan(targets: readonly WatchTarget[]): Promise<void> {
+  /**
+   * Opens what `targets` need and closes what none of them needs. Returns the targets that got a new
+   * watch: what changed there before the watch was in place was not reported, so the caller re-checks.
+   */
+  async plan(targets: readonly WatchTarget[]): Promise<WatchTarget[]> {
     const wanted = targets.filter((t) => isDirectory(t.path));
     const keep: Live[] = [];
     const drop: Live[] = [];
@@ -46,6 +49,7 @@ export class SubscriptionSet {
       const roots = missing.filter((t) => t.recursive === recursive).map((t) => t.path);
       if (roots.length) await this.open(roots, recursive);
     }
+    return missing;
   }
 
   async closeAll(): Promise<void> {

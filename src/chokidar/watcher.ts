@@ -212,7 +212,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       if (result === 'missing') await this.watchMissing(root);
     }
     // Symlinked directories found by the walk need their real paths watched.
-    await this.subs.plan(this.targets());
+    await this.replan();
   }
 
   private async watchMissing(root: Root): Promise<void> {
@@ -242,7 +242,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       this.roots.delete(key);
       await this.watchMissing(m.root);
     }
-    await this.subs.plan(this.targets());
+    await this.replan();
   }
 
   private initialTaskDone(epoch: number): void {
@@ -326,8 +326,27 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       if (this.closed) return;
       await this.syncer.apply(changes);
       if (batch.rescan) await this.syncer.rescan([...this.roots.values()]);
-      await this.subs.plan(this.targets());
+      await this.replan();
     });
+  }
+
+  /**
+   * Re-plans the subscriptions after the tree changed (a root deleted or created again, a symlink
+   * followed). Where a new watch was placed, what happened before it was in place was not reported:
+   * compare those places with the disk once more.
+   */
+  private async replan(): Promise<void> {
+    const opened = await this.subs.plan(this.targets());
+    if (!opened.length || this.closed) return;
+    const recheck: Array<{ path: string; hint: Hint }> = [];
+    for (const t of opened) {
+      recheck.push({ path: t.path, hint: 'rescan' });
+      for (const root of this.roots.values()) {
+        const inside = t.recursive ? isAtOrBelow(root.abs, t.path) : path.dirname(root.abs) === t.path;
+        if (inside) recheck.push({ path: root.abs, hint: 'rescan' });
+      }
+    }
+    await this.syncer.apply(recheck);
   }
 
   /** chokidar's _emit: awaitWriteFinish holds adds/changes, `atomic` turns unlink+add into change. */

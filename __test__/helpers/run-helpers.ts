@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
-export const REGISTER_ESM = path.join(ROOT, 'dist', 'register.js');
-export const REGISTER_CJS = path.join(ROOT, 'dist', 'register.cjs');
+/**
+ * The built files the tests run, from a private snapshot of dist/ made by ensureBuilt(): other test runs
+ * rebuild dist/ (tsup cleans it first) while ours are running, and a half-written cli.js runs as nothing.
+ */
+export const built = { cli: '', registerEsm: '', registerCjs: '' };
 
 /** Polls `probe` until it returns something truthy; fails with `what` after `timeout` ms. */
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeout = 15_000, interval = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string | (() => string), probe: () => T | Promise<T>, timeout = 15_000, interval = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeout;
   let last: unknown;
   for (;;) {
@@ -25,7 +27,7 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, time
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${typeof what === 'function' ? what() : what}${last ? ` (last error: ${String(last)})` : ''}`);
     await sleep(interval);
   }
 }
@@ -165,7 +167,7 @@ export function spawnNode(args: string[], opts: { cwd: string; env?: NodeJS.Proc
     child,
     output: () => out,
     waitForOutput: (pattern, timeout) =>
-      waitFor(`output matching ${pattern} (output so far:\n${out})`, () => out.match(pattern), timeout),
+      waitFor(() => `output matching ${pattern} (output so far:\n${out})`, () => out.match(pattern), timeout),
     exited,
   };
 }
@@ -199,8 +201,8 @@ export async function ensureBuilt(): Promise<void> {
     const newestSource = newestMtime(path.join(ROOT, 'src'));
     return outputs.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newestSource);
   };
-  if (fresh()) return;
   const lock = path.join(os.tmpdir(), 'watchfiles-node-tsup.lock');
+  if (fresh() && built.cli) return;
   await waitFor('the dist/ build lock', () => {
     try {
       fs.mkdirSync(lock);
@@ -212,6 +214,7 @@ export async function ensureBuilt(): Promise<void> {
       return false;
     }
   }, 180_000, 200);
+  let snapshot: string;
   try {
     if (!fresh()) {
       try {
@@ -228,9 +231,32 @@ export async function ensureBuilt(): Promise<void> {
         process.stderr.write(`full tsup build failed, built the CLI and register entries alone: ${String(error).slice(0, 500)}\n`);
       }
     }
+    snapshot = snapshotDist(outputs);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
+  // Removed when the test file's process ends (afterEach cleanups must not take it away between tests).
+  process.once('exit', () => fs.rmSync(snapshot, { recursive: true, force: true }));
+  built.cli = path.join(snapshot, 'dist', 'cli.js');
+  built.registerEsm = path.join(snapshot, 'dist', 'register.js');
+  built.registerCjs = path.join(snapshot, 'dist', 'register.cjs');
+}
+
+/** Copies the entries, package.json and the native loader + binary into a temp package of our own. */
+function snapshotDist(outputs: string[]): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'wf-dist-')));
+  fs.mkdirSync(path.join(dir, 'dist'));
+  for (const file of outputs) {
+    const text = fs.readFileSync(file, 'utf8');
+    if (text.length < 100) throw new Error(`${file} looks half-written (${text.length} bytes); rerun the tests`);
+    const target = path.join(dir, 'dist', path.basename(file));
+    fs.writeFileSync(target, text, { mode: fs.statSync(file).mode });
+  }
+  const extras = fs.readdirSync(ROOT).filter((f) => f === 'package.json' || f === 'index.cjs' || f.endsWith('.node'));
+  for (const file of extras) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+  // Runtime dependencies (picomatch) resolve from the real node_modules.
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
 }
 
 function newestMtime(dir: string): number {

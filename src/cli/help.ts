@@ -25,7 +25,7 @@ Examples:
   watchfiles "node server.js" src
   watchfiles --ext js,mjs,json --ignore "*.test.js" "node --enable-source-maps server.js" src lib
   watchfiles --shell "npm run build && node dist/server.js" src
-  watchfiles ./tasks.mjs:build src --args "--minify"
+  watchfiles ./tasks.mjs:build src --args="--minify --out dist"
 
 Options:
 ${options}

@@ -19,7 +19,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'target-type', type: 'string', value: 'auto|command|function', default: 'auto', help: 'Run the target as a command, or call `file.js:export` in a Node child; auto decides from its shape' },
   { name: 'filter', type: 'string', value: 'default|all|js|file.mjs:export', default: 'default', help: 'Which changes count: default ignores node_modules, .git, caches and editor temp files; all keeps everything; js keeps JS/TS/JSON sources; or a (change, path) => boolean function, or a DefaultFilter, exported by a module' },
   { name: 'ignore-paths', type: 'string', value: 'a,b', default: 'none', help: 'Comma-separated paths to ignore, with everything below them (with --filter default or js)' },
-  { name: 'args', type: 'string', value: 'string', default: 'none', help: 'Arguments for a function target (its process.argv), split like a shell would' },
+  { name: 'args', type: 'string', value: 'string', default: 'none', help: 'Arguments for a function target (its process.argv), split like a shell would; write --args="--flag x" when they start with a dash' },
   { name: 'sigint-timeout', type: 'string', value: 's', default: '5', help: 'Seconds to wait after the stop signal before SIGKILL to the whole process group' },
   { name: 'sigkill-timeout', type: 'string', value: 's', default: '1', help: 'Seconds to wait after SIGKILL for the process group to be gone' },
   { name: 'grace-period', type: 'string', value: 's', default: '0', help: 'Seconds after each start during which changes are ignored' },

@@ -16,6 +16,7 @@ import { RUN_DEFAULTS } from '../run/run-options.js';
 import { listenForRestartCommand } from '../run/stdin-restart.js';
 import { Supervisor } from '../run/supervisor.js';
 import { childExecArgv } from './exec-argv.js';
+import { LateWatchGuard } from './late-watch-guard.js';
 import { CHILD_MARKER, EXTRA_WATCH_ENV, isModulesMessage } from './protocol.js';
 
 // How often the reloader looks for watches to add when nothing changes: modules loaded lazily (a route
@@ -48,6 +49,8 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     if (line && line.level !== 'debug') log(line.text);
   };
   const label = ['node', ...process.argv.slice(1).map((a) => path.relative(cwd, a) || a)].join(' ');
+  // Set before the first spawn (the supervisor needs it); declared here because spawn closes over it.
+  let guard!: LateWatchGuard;
   const execArgv = childExecArgv(process.execArgv, o.selfFile, o.childFile, cwd);
   const supervisor = new Supervisor({
     label,
@@ -65,15 +68,19 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
         stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, [CHILD_MARKER]: String(process.pid), [CHANGES_ENV]: serializeChanges(changes) },
       });
+      guard.reset();
       child.on('message', (message) => {
+        if (!isModulesMessage(message)) return;
         // Files stay watched across restarts: one that failed to load this time is still the one to fix.
-        if (isModulesMessage(message)) for (const file of message.files) watchLoaded(reloader, file);
+        for (const file of message.files) watchLoaded(reloader, file);
+        guard.track(message.files);
       });
       return child;
     },
   });
 
   reloader.on('reload', (batch) => supervisor.changed(batch));
+  guard = new LateWatchGuard(Math.max(WATCH_SYNC_MS, STAT_INTERVAL_MS) + 100, (batch) => supervisor.changed(batch));
   reloader.on('error', (error) => emit({ type: 'error', error }));
   log(`watching the files ${path.relative(cwd, mainFile) || mainFile} loads (${reloader.name} reloader); rs + Enter restarts`);
 

@@ -1,0 +1,241 @@
+/**
+ * The `watchfiles` command, spawned from the built dist/cli.js: usage errors, help, the main job (restart a
+ * dev server on change), Ctrl-C/SIGTERM with nothing left running, colour, filters, function targets.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_OPTIONS } from '../src/cli/options.js';
+import {
+  ROOT,
+  built,
+  cleanupTemps,
+  ensureBuilt,
+  freePort,
+  get,
+  killSpawned,
+  running,
+  setMessage,
+  sleep,
+  spawnNode,
+  tempDir,
+  waitFor,
+  waitForBody,
+  writeServerProject,
+} from './helpers/run-helpers.js';
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 240_000);
+
+afterEach(() => {
+  killSpawned();
+  cleanupTemps();
+});
+
+function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return spawnNode([built.cli, ...args], { cwd, env });
+}
+
+async function pidsOf(port: number): Promise<{ pid: number; ppid: number; worker?: number }> {
+  return JSON.parse(await waitFor(`/pids on port ${port}`, () => get(port, '/pids')));
+}
+
+describe('watchfiles CLI: usage', () => {
+  it('is built with its shebang, executable', () => {
+    expect(fs.readFileSync(built.cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    if (process.platform !== 'win32') expect(fs.statSync(built.cli).mode & 0o111).not.toBe(0);
+  });
+
+  it('--help lists every option with its default', async () => {
+    const run = cli(['--help'], ROOT);
+    expect(await run.exited).toBe(0);
+    const help = run.output().replace(/\s+/g, ' ');
+    expect(help).toContain('Usage: watchfiles [options] <target> [paths...]');
+    for (const option of CLI_OPTIONS) {
+      expect(help).toContain(`--${option.name}`);
+      expect(help).toContain(`(default: ${option.default})`);
+    }
+  });
+
+  it('--version and -V print the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      const run = cli([flag], ROOT);
+      expect(await run.exited).toBe(0);
+      expect(run.output().trim()).toBe(`watchfiles v${version}`);
+    }
+  });
+
+  it.each([
+    [[], /missing <target>/],
+    [['node server.js', 'no-such-dir'], /path "no-such-dir" does not exist/],
+    [['--bogus', 'node a.js'], /Unknown option '--bogus'/],
+    [['--sigint-timeout', 'soon', 'node a.js'], /--sigint-timeout must be a number of seconds/],
+    [['--debounce', '0', 'node a.js'], /--debounce must be a number of ms >= 1/],
+    [['--debounce', '10', '--step', '100', 'node a.js'], /--debounce \(10\) must not be smaller than --step \(100\)/],
+    [['--target-type', 'script', 'node a.js'], /--target-type must be one of auto, command, function/],
+    [['--reloader', 'chokidar', 'node a.js'], /--reloader must be one of watchfiles, stat/],
+    [['--stop-signal', 'SIGNOPE', 'node a.js'], /--stop-signal must be a signal name/],
+    [['npm run build && node a.js'], /uses shell syntax \(&&\); add --shell/],
+    [['no-such-command-xyz serve'], /command not found: "no-such-command-xyz"/],
+    [['./missing.mjs:main'], /function target module "\.\/missing\.mjs" does not exist/],
+    [['--ext', ',', 'node a.js'], /--ext needs at least one extension/],
+    [['--filter', 'all', '--ignore-paths', 'x', 'node a.js'], /--ignore-paths has no effect with --filter all/],
+  ])('exits 1 with a clear message for bad usage: %j', async (args, message) => {
+    const dir = tempDir();
+    const run = cli(args as string[], dir);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(message);
+    expect(run.output()).toContain('watchfiles --help');
+  });
+});
+
+describe('watchfiles CLI: running a dev server', () => {
+  it('says what it watches and with which backend, and names the changed file on restart', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'hello');
+    const port = await freePort();
+    const run = cli(['node server.mjs', '.'], dir, { PORT: String(port) });
+
+    const [startLine] = await run.waitForOutput(/\[watchfiles\] v\S+ watching \. with (\S+)(?: \(polling: [^)]*\))?, running "node server\.mjs".*\n/);
+    expect(startLine).toMatch(/\(command, filter: default\)/);
+    await waitForBody(port, 'hello');
+
+    setMessage(dir, 'hello again');
+    await run.waitForOutput(/\[watchfiles\] restarting: modified message\.mjs\n/);
+    await waitForBody(port, 'hello again');
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'on %s stops the whole group (sh -c, server, worker) and exits 0',
+    async (signal) => {
+      const dir = tempDir();
+      writeServerProject(dir, 'up', { worker: true });
+      const port = await freePort();
+      const run = cli(['sh -c "node server.mjs; exit 0"', '.'], dir, { PORT: String(port) });
+      await waitForBody(port, 'up');
+      const { pid, ppid, worker } = await pidsOf(port);
+      const tree = [ppid, pid, worker!];
+      expect(tree.every(running)).toBe(true);
+
+      run.child.kill(signal);
+      expect(await run.exited).toBe(0);
+      expect(run.output()).toMatch(new RegExp(`stopped \\(${signal}\\) after 0 restarts`));
+      expect(tree.filter(running)).toEqual([]);
+      expect(await get(port)).toBeUndefined();
+    },
+  );
+
+  it('leaves nothing behind after a restart and then Ctrl-C', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'v1', { worker: true });
+    const port = await freePort();
+    const run = cli(['sh -c "node server.mjs; exit 0"'], dir, { PORT: String(port) });
+    await waitForBody(port, 'v1');
+    const first = await pidsOf(port);
+    setMessage(dir, 'v2');
+    await waitForBody(port, 'v2');
+    expect([first.ppid, first.pid, first.worker!].filter(running)).toEqual([]);
+    const second = await pidsOf(port);
+
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect([second.ppid, second.pid, second.worker!].filter(running)).toEqual([]);
+  });
+
+  it('reports a crash with its exit code, in red only when colour is allowed', async () => {
+    const dir = tempDir();
+    const target = 'node -e "process.exit(3)"';
+    const coloured = cli([target], dir, { FORCE_COLOR: '1', NO_COLOR: undefined });
+    await coloured.waitForOutput(/exited with code 3; waiting for a change to restart/);
+    expect(coloured.output()).toContain('\x1b[31m');
+
+    const plain = cli([target], dir, { NO_COLOR: '1' });
+    await plain.waitForOutput(/exited with code 3; waiting for a change to restart/);
+    expect(plain.output()).not.toContain('\x1b[');
+
+    coloured.child.kill('SIGINT');
+    plain.child.kill('SIGINT');
+    expect(await coloured.exited).toBe(0);
+    expect(await plain.exited).toBe(0);
+  });
+
+  it('--ext restarts for the listed extensions only', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'x');
+    const port = await freePort();
+    const run = cli(['--ext', 'mjs', 'node server.mjs'], dir, { PORT: String(port) });
+    await waitForBody(port, 'x');
+
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not code');
+    // Well over a poll interval plus --step, so a restart for notes.txt would have happened by now.
+    await sleep(1000);
+    setMessage(dir, 'y');
+    await waitForBody(port, 'y');
+    const restarts = run.output().match(/restarting: .*/g) ?? [];
+    expect(restarts).toEqual(['restarting: modified message.mjs']);
+  });
+
+  it('--ignore skips matching paths', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'x');
+    fs.mkdirSync(path.join(dir, 'logs'));
+    const port = await freePort();
+    const run = cli(['--ignore', 'logs', '--ignore', '*.tmp', 'node server.mjs'], dir, { PORT: String(port) });
+    await waitForBody(port, 'x');
+    fs.writeFileSync(path.join(dir, 'logs', 'app.log'), 'line');
+    fs.writeFileSync(path.join(dir, 'scratch.tmp'), 'tmp');
+    await sleep(1000);
+    setMessage(dir, 'y');
+    await waitForBody(port, 'y');
+    expect(run.output().match(/restarting: .*/g)).toEqual(['restarting: modified message.mjs']);
+  });
+
+  it('runs a function target with --args and passes the changes', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(
+      path.join(dir, 'task.mjs'),
+      `import fs from 'node:fs';
+export function build() {
+  fs.appendFileSync('out.jsonl', JSON.stringify({ argv: process.argv.slice(2), changes: JSON.parse(process.env.WATCHFILES_CHANGES) }) + '\\n');
+}
+`,
+    );
+    // A value that starts with a dash needs the --args=... spelling (parseArgs, like argparse, insists).
+    const run = cli(['./task.mjs:build', 'src', '--args=--minify "out dir"'], dir);
+    const lines = () =>
+      fs.existsSync(path.join(dir, 'out.jsonl')) ? fs.readFileSync(path.join(dir, 'out.jsonl'), 'utf8').trim().split('\n') : [];
+    await waitFor('the first call', () => lines().length === 1);
+    expect(JSON.parse(lines()[0]!)).toEqual({ argv: ['--minify', 'out dir'], changes: [] });
+    await run.waitForOutput(/\(function, filter: default\)/);
+
+    fs.writeFileSync(path.join(dir, 'src', 'a.txt'), 'a');
+    await waitFor('the second call', () => lines().length === 2);
+    expect(JSON.parse(lines()[1]!).changes).toEqual([['added', path.join(dir, 'src', 'a.txt')]]);
+  });
+
+  it('--reloader stat watches by polling file stats', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 's1');
+    const port = await freePort();
+    const run = cli(['--reloader', 'stat', '--poll-delay', '100', 'node server.mjs'], dir, { PORT: String(port) });
+    await run.waitForOutput(/watching \. with stat \(polling: StatReloader, every 100 ms\)/);
+    await waitForBody(port, 's1');
+    setMessage(dir, 's2');
+    await waitForBody(port, 's2');
+  });
+
+  it('--verbose prints pids and signals; --stop-signal changes the signal', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'a');
+    const port = await freePort();
+    const run = cli(['--verbose', '--stop-signal', 'term', 'node server.mjs'], dir, { PORT: String(port) });
+    await waitForBody(port, 'a');
+    await run.waitForOutput(/started "node server\.mjs" \(pid \d+\)/);
+    setMessage(dir, 'b');
+    await waitForBody(port, 'b');
+    await run.waitForOutput(/stopping process group \d+ with SIGTERM/);
+  });
+});

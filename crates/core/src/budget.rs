@@ -28,7 +28,7 @@ fn read_number(path: &str) -> Option<usize> {
 /// Watches this user's processes hold now: the kernel's limit is per user, so other
 /// processes' watchers count too.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn used_by_this_user() -> usize {
+pub fn used_by_this_user() -> usize {
     use std::os::unix::fs::MetadataExt;
     let uid = unsafe { libc::geteuid() };
     let Ok(procs) = std::fs::read_dir("/proc") else { return 0 };
@@ -52,7 +52,7 @@ fn used_by_this_user() -> usize {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn used_by_this_user() -> usize {
+pub fn used_by_this_user() -> usize {
     0
 }
 

@@ -55,6 +55,9 @@ pub struct Engine {
     hold_since: Option<Instant>,
     next_poll: Option<Instant>,
     limit_reported: bool,
+    /// Wall clock (ns since the epoch) when watching began: a file never stat'ed with an mtime at or
+    /// after it changed while events were lost (see `Meta::changed_since`).
+    started_ns: i64,
 }
 
 impl Engine {
@@ -77,6 +80,10 @@ impl Engine {
             hold_since: None,
             next_poll: None,
             limit_reported: false,
+            started_ns: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0),
         }
     }
 
@@ -86,6 +93,7 @@ impl Engine {
             recursive: self.cfg.recursive,
             follow_symlinks: self.cfg.follow_symlinks,
             ignore_permission_denied: self.cfg.ignore_permission_denied,
+            stat_files: true,
         }
     }
 
@@ -132,6 +140,7 @@ impl Engine {
             recursive: self.cfg.recursive,
             follow_symlinks: self.cfg.follow_symlinks,
             ignore_permission_denied: self.cfg.ignore_permission_denied,
+            stat_files: self.roots[ri].mode != Mode::Native,
         };
         let now = Instant::now();
         let (tree, pending, native) = (&mut self.tree, &mut self.pending, &mut self.native);
@@ -295,7 +304,7 @@ impl Engine {
         let mut differ: Vec<PathBuf> = Vec::new();
         for (p, m) in self.tree.subtree(&root) {
             match seen.remove(&p) {
-                Some(now_meta) if !now_meta.differs(&m) => {}
+                Some(now_meta) if !m.changed_since(&now_meta, self.started_ns) => {}
                 _ => differ.push(p),
             }
         }

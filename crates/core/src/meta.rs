@@ -16,16 +16,25 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Meta {
     pub kind: Kind,
-    /// Nanoseconds since the epoch (notify's PollWatcher compares whole seconds; two edits in one second
+    /// Nanoseconds since the epoch (an i64 lasts until 2262; notify's PollWatcher compares whole seconds; two edits in one second
     /// would be lost).
-    pub mtime_ns: i128,
+    pub mtime_ns: i64,
     pub size: u64,
     /// Inode and device on Unix (an atomic save changes the inode even when size and mtime collide).
     pub ino: u64,
     pub dev: u64,
 }
 
+/// `mtime_ns` of an entry whose metadata was not read (a file found by a native walk, see `Meta::light`).
+pub const UNKNOWN_MTIME: i64 = i64::MIN;
+
 impl Meta {
+    /// A file found by walking a natively watched tree: kind and inode from the directory entry, no stat.
+    /// OS events tell when it changes; after an overflow, `changed_since` falls back to its mtime.
+    pub fn light(kind: Kind, ino: u64, dev: u64) -> Meta {
+        Meta { kind, mtime_ns: UNKNOWN_MTIME, size: 0, ino, dev }
+    }
+
     pub fn from_metadata(m: &Metadata) -> Meta {
         let ft = m.file_type();
         let kind = if ft.is_dir() {
@@ -39,8 +48,8 @@ impl Meta {
         };
         let mtime_ns = match m.modified() {
             Ok(t) => match t.duration_since(UNIX_EPOCH) {
-                Ok(d) => d.as_nanos() as i128,
-                Err(e) => -(e.duration().as_nanos() as i128),
+                Ok(d) => d.as_nanos() as i64,
+                Err(e) => -(e.duration().as_nanos() as i64),
             },
             Err(_) => 0,
         };
@@ -63,6 +72,15 @@ impl Meta {
             }
         }
         Ok(Meta::from_metadata(&m))
+    }
+
+    /// True when `now` may differ from this known state. A light entry (never stat'ed) counts as changed
+    /// when its mtime is at or after `cutoff_ns`, the moment the watcher was last in step with the disk.
+    pub fn changed_since(&self, now: &Meta, cutoff_ns: i64) -> bool {
+        if self.mtime_ns == UNKNOWN_MTIME && self.kind != Kind::Dir {
+            return self.kind != now.kind || self.ino != now.ino || now.mtime_ns >= cutoff_ns;
+        }
+        self.differs(now)
     }
 
     /// True when the content or identity may differ (directories only change by their entries).

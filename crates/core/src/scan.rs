@@ -8,13 +8,16 @@ use std::path::Path;
 
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
-use crate::meta::Meta;
+use crate::meta::{Kind, Meta};
 
 pub struct ScanRules<'a> {
     pub root: &'a Path,
     pub recursive: bool,
     pub follow_symlinks: bool,
     pub ignore_permission_denied: bool,
+    /// Read every file's metadata (polling needs it); otherwise files are recorded from their directory
+    /// entry alone, which is most of the walk's cost saved on a natively watched tree.
+    pub stat_files: bool,
 }
 
 /// Real directories already walked, by (device, inode): each is watched once, and symlink loops end.
@@ -30,8 +33,8 @@ pub fn scan(
     before_read: &mut dyn FnMut(&Path) -> Result<(), WatchError>,
     found: &mut dyn FnMut(&Path, Meta),
 ) -> Result<(), WatchError> {
-    let mut stack = vec![start.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(start.to_path_buf(), dir_device(start))];
+    while let Some((dir, dir_dev)) = stack.pop() {
         match before_read(&dir) {
             Ok(()) => {}
             Err(e) if e.code == ErrorCode::Access && rules.ignore_permission_denied => continue,
@@ -57,23 +60,56 @@ pub fn scan(
             if filter.is_ignored(rules.root, &path, looks_dir) {
                 continue;
             }
-            // DirEntry::metadata stats relative to the open directory (no path walk from /): the walk's
-            // main cost. Symlinks to follow are read through their path.
-            let meta = match entry.metadata() {
-                Ok(m) if m.file_type().is_symlink() && rules.follow_symlinks => match Meta::read(&path, true) {
-                    Ok(m) => m,
-                    Err(_) => continue,
-                },
-                Ok(m) => Meta::from_metadata(&m),
-                Err(_) => continue, // vanished between readdir and stat: its delete event follows
+            let meta = if looks_dir || rules.stat_files || !cfg!(unix) {
+                // DirEntry::metadata stats relative to the open directory (no path walk from /).
+                // Symlinks to follow are read through their path.
+                match entry.metadata() {
+                    Ok(m) if m.file_type().is_symlink() && rules.follow_symlinks => match Meta::read(&path, true) {
+                        Ok(m) => m,
+                        Err(_) => continue,
+                    },
+                    Ok(m) => Meta::from_metadata(&m),
+                    Err(_) => continue, // vanished between readdir and stat: its delete event follows
+                }
+            } else {
+                light_meta(&entry, dir_dev)
             };
             found(&path, meta);
             if meta.is_dir() && rules.recursive && visited.insert((meta.dev, meta.ino)) {
-                stack.push(path);
+                stack.push((path, meta.dev));
             }
         }
     }
     Ok(())
+}
+
+/// Kind and inode from a directory entry (no stat); the device is its directory's.
+#[cfg(unix)]
+fn light_meta(entry: &fs::DirEntry, dev: u64) -> Meta {
+    use std::os::unix::fs::DirEntryExt;
+    let kind = match entry.file_type() {
+        Ok(ft) if ft.is_symlink() => Kind::Symlink,
+        Ok(ft) if ft.is_file() => Kind::File,
+        Ok(ft) if ft.is_dir() => Kind::Dir,
+        _ => Kind::Other,
+    };
+    Meta::light(kind, entry.ino(), dev)
+}
+
+#[cfg(not(unix))]
+fn light_meta(_entry: &fs::DirEntry, _dev: u64) -> Meta {
+    unreachable!("files are always stat'ed where directory entries carry no inode")
+}
+
+#[cfg(unix)]
+fn dir_device(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(dir).map(|m| m.dev()).unwrap_or(0)
+}
+
+#[cfg(not(unix))]
+fn dir_device(_dir: &Path) -> u64 {
+    0
 }
 
 /// Counts the directories a walk would watch, without reading file metadata (for the inotify budget).

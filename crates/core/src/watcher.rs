@@ -60,19 +60,29 @@ impl Watcher {
             }
             roots.push(Root { path: path.clone(), is_file: !meta.is_dir(), mode, present: true });
         }
-        check_budget(&cfg, &filter, &mut roots)?;
+        let needed = check_budget(&cfg, &filter, &mut roots)?;
 
         let (tx, rx) = mpsc::channel();
         let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(new_backend(tx.clone())?) } else { None };
         let mut engine = Engine::new(cfg, filter, roots, native, Box::new(sink));
         for ri in 0..engine.roots.len() {
             if let Err(e) = engine.init_root(ri, false) {
-                if e.code == ErrorCode::MaxWatch && engine.cfg.on_limit == OnLimit::Poll {
-                    let reason = format!("{} did not fit the inotify watch limit", engine.roots[ri].path.display());
+                if e.code != ErrorCode::MaxWatch {
+                    return Err(e);
+                }
+                // The kernel refused although the count looked fine: other processes hold the rest.
+                let limit = budget::max_user_watches().unwrap_or(0);
+                let ours = engine.native.as_ref().map_or(0, |n| n.watch_count());
+                let available = limit.saturating_sub(budget::used_by_this_user().saturating_sub(ours));
+                if engine.cfg.on_limit == OnLimit::Poll {
+                    let reason = format!(
+                        "{} did not fit: the tree needs {needed} watches, {available} of fs.inotify.max_user_watches={limit} are free",
+                        engine.roots[ri].path.display()
+                    );
                     engine.switch_to_poll(ri, reason);
                     continue;
                 }
-                return Err(e);
+                return Err(WatchError::new(ErrorCode::MaxWatch, budget::limit_message(needed, available, limit), e.path.as_deref()));
             }
         }
         let info = describe(&engine);
@@ -104,11 +114,12 @@ impl Drop for Watcher {
 
 /// On inotify, counts the directories before any watch is placed: a tree that does not fit fails with
 /// the fix named, or (onLimit: poll) the roots that do not fit are polled.
-fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> Result<(), WatchError> {
+/// Returns the number of watches the native roots need.
+fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> Result<usize, WatchError> {
     if !PER_DIR {
-        return Ok(());
+        return Ok(0);
     }
-    let Some(limit) = budget::max_user_watches() else { return Ok(()) };
+    let Some(limit) = budget::max_user_watches() else { return Ok(0) };
     let counts: Vec<Option<usize>> = roots
         .iter()
         .map(|root| {
@@ -121,6 +132,7 @@ fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> R
                     recursive: cfg.recursive,
                     follow_symlinks: cfg.follow_symlinks,
                     ignore_permission_denied: true,
+                    stat_files: false,
                 };
                 count_dirs(&root.path, &rules, filter)
             })
@@ -151,7 +163,7 @@ fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> R
         }
         needed += count;
     }
-    Ok(())
+    Ok(total)
 }
 
 fn describe(engine: &Engine) -> WatcherInfo {

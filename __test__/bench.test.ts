@@ -137,4 +137,27 @@ describe('report', () => {
     expect(md).toMatch(/ready, 100k-files-10k-dirs .* \| met \|/);
     expect(md).toContain('## How to rerun');
   });
+
+  it("renders bench/restart.mjs's rows with ratios to the best of node --watch and nodemon", () => {
+    const machine = {
+      date: '2025-01-01T00:00:00Z', os: 'Linux', cpu: 'x', memoryGb: 1, loadAvg: [0, 0, 0], node: 'v20',
+      filesystem: 'ext4', treesDir: '/tmp', inotifyMaxUserWatches: '1', commit: 'abc', nativeAddon: 'none', versions: {},
+    };
+    const runner = (id: string, tool: string, median: number) => ({
+      id, tool, median_ms: median, p95_ms: median * 2, min_ms: median / 2, max_ms: median * 3, failures: 0,
+    });
+    const md = renderReport({
+      meta: { command: 'npm run bench', mode: 'full', machine, ourStepMs: 50, durationS: 60, config: { repeats: 1 } },
+      restart: {
+        edits: 5,
+        rows: [runner('cli', 'watchfiles CLI', 100), runner('node-watch', 'node --watch', 200), runner('nodemon', 'nodemon', 400),
+          { id: 'register', tool: 'register hook', error: 'dist/register.js is missing' }],
+        markdown: 'their table',
+      },
+    });
+    expect(md).toContain('| **watchfiles CLI** | 100 ms (0.50x) | 200 ms (0.50x)');
+    expect(md).toContain('| nodemon | 400 ms (2.0x)');
+    expect(md).toContain('| **register hook** | error: dist/register.js is missing');
+    expect(md).toMatch(/restart, watchfiles CLI .* \| met \|/);
+  });
 });

@@ -58,6 +58,7 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (config.renderOnly) return renderOnly(config);
   checkBuild(config);
   if (config.watchers.some((w) => w.ours)) snapshotPackage();
   // Ctrl-C: the children see their IPC channel close and exit; the temp files go with us.
@@ -111,6 +112,15 @@ async function main() {
   fs.writeFileSync(json, JSON.stringify(final, null, 2) + '\n');
   fs.writeFileSync(md, renderReport(final));
   log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
+}
+
+/** --render-only: RESULTS.md again from the JSON beside it, e.g. after a change to the report's layout. */
+function renderOnly(config) {
+  const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
+  if (!fs.existsSync(json)) throw new Error(`--render-only: ${json} does not exist; run the bench first`);
+  const md = path.join(BENCH_DIR, `${config.out}.md`);
+  fs.writeFileSync(md, renderReport(JSON.parse(fs.readFileSync(json, 'utf8'))));
+  log(`wrote ${path.relative(REPO, md)} from ${path.relative(REPO, json)}`);
 }
 
 /**

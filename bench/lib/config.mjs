@@ -54,6 +54,7 @@ export const USAGE = `Usage: node bench/run.mjs [options]   (npm run bench -- [o
   --keep-trees         keep the generated trees in the temp dir for the next run (default: removed)
   --merge              replace only the scenarios run now in an existing RESULTS.md/results.json (or
                        RESULTS-quick with --quick, or --out), e.g. --scenario restart --merge
+  --render-only        run nothing: write RESULTS.md again from results.json (or --quick's, or --out's)
   --out <name>         output base name in bench/ (default: RESULTS / results, quick: RESULTS-quick,
                        runs limited by --only, --scenario or --tree: RESULTS-partial)
   --help               this text
@@ -75,6 +76,7 @@ export function parseConfig(argv) {
         'idle-ms': { type: 'string' },
         'keep-trees': { type: 'boolean', default: false },
         merge: { type: 'boolean', default: false },
+        'render-only': { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -109,6 +111,7 @@ export function parseConfig(argv) {
     keepTrees: values['keep-trees'],
     out: values.out ?? (partial && !values.merge ? 'RESULTS-partial' : values.quick ? 'RESULTS-quick' : 'RESULTS'),
     merge: values.merge,
+    renderOnly: values['render-only'],
     partial,
   };
 }

@@ -81,6 +81,17 @@ function targets(results) {
   }
   const co = ours(results.checkout);
   if (co) rows.push([`git checkout of ${co.changed} files`, '1 batch', `${int(co.batches)} batch(es)`, yes(co.batches === 1)]);
+  const restartRows = Array.isArray(results.restart?.rows) ? results.restart.rows : [];
+  const anchors = restartRows.filter((x) => !OUR_RUNNERS.has(x.id) && typeof x.median_ms === 'number');
+  const bestRunner = anchors.length ? Math.min(...anchors.map((x) => x.median_ms)) : undefined;
+  for (const x of restartRows.filter((x) => OUR_RUNNERS.has(x.id))) {
+    rows.push([
+      `restart, ${x.tool}`,
+      'ahead of node --watch and nodemon (median)',
+      `${ms(x.median_ms)}; best of them ${ms(bestRunner)}`,
+      yes(typeof x.median_ms === 'number' && bestRunner !== undefined ? x.median_ms < bestRunner : undefined),
+    ]);
+  }
   if (!rows.length) return [];
   return [
     '## Targets',
@@ -226,15 +237,38 @@ function checkoutTable(results) {
   ];
 }
 
+/** Runner ids of bench/restart.mjs that are ours; the others (node --watch, nodemon) are its anchors. */
+const OUR_RUNNERS = new Set(['cli', 'register']);
+
 function restartSection(restart) {
-  const out = ['## Restart: edit to new HTTP response (bench/restart.mjs)', ''];
+  const out = [
+    '## Restart: edit to new HTTP response (bench/restart.mjs)',
+    '',
+    'A tiny node:http server restarted by each runner; from the edit to the first response carrying the new ' +
+      `text, ${restart.edits ?? '?'} edits each. Written and run by bench/restart.mjs, in its own process.`,
+    '',
+  ];
   if (restart.error) return [...out, `Not measured: ${restart.error}`, ''];
-  if (typeof restart.markdown === 'string') return [...out, restart.markdown.trim(), ''];
-  const rows = Array.isArray(restart) ? restart : restart.rows ?? restart.results;
-  if (!Array.isArray(rows) || !rows.length) return [...out, '```json', JSON.stringify(restart, null, 2), '```', ''];
-  const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => typeof rows[0][k] !== 'object');
-  const cell = (v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : String(v ?? '–'));
-  return [...out, table(headers, rows.map((r) => headers.map((h) => cell(r[h])))), ''];
+  const rows = Array.isArray(restart.rows) ? restart.rows : undefined;
+  if (!rows?.length || !rows.some((r) => 'median_ms' in r)) {
+    return typeof restart.markdown === 'string'
+      ? [...out, restart.markdown.trim(), '']
+      : [...out, '```json', JSON.stringify(restart, null, 2), '```', ''];
+  }
+  const isRunnerAnchor = (r) => !OUR_RUNNERS.has(r.id) && !r.error;
+  const cell = (field) => withRatio(ms, rows, field, isRunnerAnchor);
+  return [
+    ...out,
+    table(
+      ['runner', 'median', 'p95', 'min', 'max', 'failed edits'],
+      rows.map((r) => {
+        const label = `${OUR_RUNNERS.has(r.id) ? `**${r.tool}**` : r.tool}${r.backend ? ` (${r.backend})` : ''}`;
+        if (r.error) return [label, `error: ${String(r.error).split('\n')[0].replace(/\|/g, '/')}`, '', '', '', ''];
+        return [label, cell('median_ms')(r), cell('p95_ms')(r), cell('min_ms')(r), cell('max_ms')(r), int(r.failures)];
+      }),
+    ),
+    '',
+  ];
 }
 
 function watcherNotes(results) {

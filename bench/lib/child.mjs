@@ -9,6 +9,7 @@
  * coalesced per tick so forwarding costs the watcher's loop as little as possible; nothing is sent while
  * idle unless the watcher itself reports something.
  */
+import fs from 'node:fs';
 import { loadAdapter } from './adapters/index.mjs';
 
 const MB = 1024 * 1024;
@@ -29,6 +30,20 @@ function flush() {
   const batches = pending;
   pending = [];
   if (batches.length) process.send({ type: 'events', batches });
+}
+
+/**
+ * Peak RSS of this process. On Linux from VmHWM, which starts afresh at exec; getrusage's maxRSS does not
+ * (it keeps the forking parent's size), so it would report the harness's memory instead of the watcher's.
+ */
+function peakRssMb() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +69,7 @@ const ops = {
       cpuPct: ((cpu.user + cpu.system) / elapsedUs) * 100,
       rssMb: mem.rss / MB,
       heapMb: mem.heapUsed / MB,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      maxRssMb: peakRssMb(),
     };
   },
   async close() {

@@ -25,7 +25,8 @@ export function ratio(v, best) {
   if (v === undefined || best === undefined) return '';
   if (best === 0) return v === 0 ? ' (=)' : '';
   const r = v / best;
-  return ` (${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}x)`;
+  // Two significant digits (0.76x, 1.0x, 18x), whole numbers from 100x.
+  return ` (${r >= 100 ? r.toFixed(0) : r.toPrecision(2)}x)`;
 }
 
 /** A value with its ratio to the best anchor. */

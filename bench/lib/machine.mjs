@@ -42,7 +42,7 @@ export function machineInfo(treesDir) {
     memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
     loadAvg: os.loadavg().map((x) => +x.toFixed(2)),
     node: process.version,
-    filesystem: tryRun('stat', ['-f', '-c', '%T', treesDir]) ?? 'unknown',
+    filesystem: tryRun('findmnt', ['-n', '-o', 'FSTYPE', '--target', treesDir]) ?? tryRun('stat', ['-f', '-c', '%T', treesDir]) ?? 'unknown',
     treesDir,
     inotifyMaxUserWatches: readText('/proc/sys/fs/inotify/max_user_watches'),
     commit: tryRun('git', ['rev-parse', '--short', 'HEAD']),

@@ -114,8 +114,9 @@ function readyTables(results) {
     '',
     `Ready: from just before the watcher is started to when it says it is ready (see "What ready means" below). ` +
       `Idle CPU: process.cpuUsage() over ${results.meta.config.idleMs / 1000} s of no changes, after ` +
-      `${results.meta.config.settleMs} ms to settle, as % of one core. RSS: process.memoryUsage().rss at the end ` +
-      'of the idle window (peak: resourceUsage().maxRSS). The empty-process row is the harness alone. Trees have ' +
+      `${results.meta.config.settleMs} ms to settle, as % of one core; figures of a few hundredths of a percent are ` +
+      "the measurement's floor (the empty process shows the same), so their ratios are noise. RSS: " +
+      'process.memoryUsage().rss at the end of the idle window (peak: VmHWM). The empty-process row is the harness alone. Trees have ' +
       'files of a few bytes in `src/`; "+nm30k" adds a 30,000-file node_modules (watchfiles-node skips it by ' +
       'default; the others watch it unless configured). "inotify watches": the watches the process holds after ' +
       'ready (from /proc/<pid>/fdinfo), each one counted against fs.inotify.max_user_watches.',

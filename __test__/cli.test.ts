@@ -13,7 +13,7 @@ import {
   ensureBuilt,
   freePort,
   get,
-  killSpawned,
+  stopSpawned,
   running,
   setMessage,
   sleep,
@@ -28,9 +28,12 @@ beforeAll(async () => {
   await ensureBuilt();
 }, 240_000);
 
-afterEach(() => {
-  killSpawned();
-  cleanupTemps();
+afterEach(async () => {
+  try {
+    await stopSpawned();
+  } finally {
+    cleanupTemps();
+  }
 });
 
 function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {

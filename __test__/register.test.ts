@@ -12,7 +12,7 @@ import {
   ensureBuilt,
   freePort,
   get,
-  killSpawned,
+  stopSpawned,
   running,
   setMessage,
   sleep,
@@ -27,9 +27,12 @@ beforeAll(async () => {
   await ensureBuilt();
 }, 240_000);
 
-afterEach(() => {
-  killSpawned();
-  cleanupTemps();
+afterEach(async () => {
+  try {
+    await stopSpawned();
+  } finally {
+    cleanupTemps();
+  }
 });
 
 async function pidsOf(port: number): Promise<{ pid: number; ppid: number }> {

@@ -10,6 +10,8 @@ import {
   freePort,
   get,
   killGroup,
+  leftoversIn,
+  temps,
   running,
   setMessage,
   sleep,
@@ -29,7 +31,11 @@ afterEach(async () => {
     killGroup(pid);
   }
   for (const pid of pids.splice(0)) killGroup(pid);
-  cleanupTemps();
+  try {
+    expect(await leftoversIn(temps())).toEqual([]);
+  } finally {
+    cleanupTemps();
+  }
 });
 
 interface Started {

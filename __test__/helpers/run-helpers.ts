@@ -90,17 +90,22 @@ export function running(pid: number): boolean {
   }
 }
 
-const temps: string[] = [];
+const tempList: string[] = [];
 
 /** A fresh temp directory, removed by cleanupTemps(). realpath'd so paths compare equal to the watcher's. */
 export function tempDir(prefix = 'wf-run-'): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  temps.push(dir);
+  tempList.push(dir);
   return dir;
 }
 
+/** The temp dirs made so far (not yet cleaned up). */
+export function temps(): string[] {
+  return [...tempList];
+}
+
 export function cleanupTemps(): void {
-  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempList.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -172,11 +177,67 @@ export function spawnNode(args: string[], opts: { cwd: string; env?: NodeJS.Proc
   };
 }
 
-/** SIGKILLs whatever spawnNode() started that is still running (and its group, when it leads one). */
-export function killSpawned(): void {
-  for (const child of spawned.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+/**
+ * Stops whatever spawnNode() started the way a user would (SIGINT, so a runner stops its child's group),
+ * then SIGKILL after 5 s. Then checks that no process is left running in this test's temp dirs: a
+ * leftover is killed and reported as a failure.
+ */
+export async function stopSpawned(): Promise<void> {
+  const children = spawned.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    children.map(async (child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+  const left = await leftoversIn(tempList);
+  for (const p of left) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
   }
+  if (left.length) throw new Error(`processes left running: ${left.map((p) => `${p.pid} ${p.cmd} (in ${p.cwd})`).join('; ')}`);
+}
+
+/**
+ * Running processes whose working directory is inside one of `dirs` (Linux: /proc/<pid>/cwd). Polled for a
+ * moment, because a group that was just stopped may still be reaping.
+ */
+export async function leftoversIn(dirs: readonly string[]): Promise<{ pid: number; cwd: string; cmd: string }[]> {
+  if (process.platform !== 'linux' || dirs.length === 0) return [];
+  const scan = () => {
+    const found: { pid: number; cwd: string; cmd: string }[] = [];
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+      let cwd: string;
+      try {
+        cwd = fs.readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, '');
+      } catch {
+        continue;
+      }
+      if (!dirs.some((d) => cwd === d || cwd.startsWith(d + path.sep)) || !running(Number(name))) continue;
+      let cmd = '';
+      try {
+        cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      } catch {
+        // gone
+      }
+      found.push({ pid: Number(name), cwd, cmd });
+    }
+    return found;
+  };
+  const deadline = Date.now() + 2000;
+  let found = scan();
+  while (found.length && Date.now() < deadline) {
+    await sleep(50);
+    found = scan();
+  }
+  return found;
 }
 
 /** SIGKILL to a process group, ignoring "already gone". */

@@ -32,7 +32,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'ignore', type: 'string', multiple: true, value: 'glob', default: 'none', help: 'Ignore paths matching a glob (repeatable): a glob without / matches any path component (*.log, dist), one with / matches from the watched path (src/gen/**)' },
   { name: 'gitignore', type: 'boolean', default: 'false', help: 'Also ignore what .gitignore files ignore' },
   { name: 'debounce', type: 'string', value: 'ms', default: '1600', help: 'Longest time a batch of changes may collect before a restart' },
-  { name: 'step', type: 'string', value: 'ms', default: '50', help: 'Quiet time after the last change before a restart' },
+  { name: 'step', type: 'string', value: 'ms', default: '20', help: 'Quiet time after the last change before a restart' },
   { name: 'force-polling', type: 'boolean', default: 'false (env WATCHFILES_FORCE_POLLING)', help: 'Poll instead of using OS file events' },
   { name: 'poll-delay', type: 'string', value: 'ms', default: '300 (env WATCHFILES_POLL_DELAY_MS)', help: 'Poll interval when polling (and the stat interval of --reloader stat)' },
   { name: 'reloader', type: 'string', value: 'watchfiles|stat', default: 'native watcher, else the JS poller', help: 'watchfiles: native OS events (fails without the binary); stat: stat every watched file each --poll-delay (pure JS, works anywhere)' },

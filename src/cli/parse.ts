@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { RunProcessOptions } from '../run/run-options.js';
+import { RUN_DEFAULTS, type RunProcessOptions } from '../run/run-options.js';
 import { splitCommand } from '../run/split-command.js';
 import { detectTargetType, type TargetType } from '../run/target.js';
 import { buildFilter, parseExtensions } from './filter.js';
@@ -101,8 +101,8 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   if (step !== undefined) options.step = step;
   if (pollDelay !== undefined) options.pollDelay = pollDelay;
   if (reloader) options.reloader = reloader;
-  if ((options.debounce ?? 1600) < (options.step ?? 50)) {
-    throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? 50})`);
+  if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
+    throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }
 
   return {

@@ -37,7 +37,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   const colors = makeColors(colorEnabled(process.stderr));
   const log = (text: string) => process.stderr.write(`${colors.dim('[watchfiles]')} ${text}\n`);
   const mainFile = path.resolve(process.argv[1]!);
-  const reloader = getReloader({ timeout: WATCH_SYNC_MS, interval: STAT_INTERVAL_MS, onLimit: 'poll' });
+  const reloader = getReloader({ timeout: WATCH_SYNC_MS, interval: STAT_INTERVAL_MS, onLimit: 'poll', step: RUN_DEFAULTS.step });
   reloader.watchFile(mainFile);
   for (const extra of extraWatches(process.env[EXTRA_WATCH_ENV], cwd, log)) {
     if (fs.statSync(extra, { throwIfNoEntry: false })?.isDirectory()) reloader.watchDir(extra, '**/*');

@@ -177,13 +177,20 @@ async function waitGroupGone(pgid: number, leaderExited: Promise<void>, timeout:
     if (leaderDone && !groupAlive(pgid)) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
-    await sleep(Math.min(delay, left));
+    // Usually the leader's exit is what we wait for: check again the moment it comes, not a poll later.
+    await sleep(Math.min(delay, left), leaderDone ? undefined : leaderExited);
     delay = Math.min(delay * 2, 50);
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, wake?: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void wake?.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import type { RunEventHandler } from './events.js';
 import type { ReloaderKind } from './change-source.js';
 import type { TargetType } from './target.js';
 
+/** Watcher options (see WatchOptions) apply too; `step` defaults to 20 ms here (RUN_DEFAULTS.step). */
 export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeout' | 'yieldOnTimeout'> {
   /** 'command', 'function' (`./module.js:exportName`) or 'auto' (decide from the target). Default 'auto'. */
   targetType?: TargetType;
@@ -48,6 +49,12 @@ export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeo
 }
 
 export const RUN_DEFAULTS = Object.freeze({
+  /**
+   * Quiet time before a restart: 20 ms, not watch()'s 50. An editor's save (temp file, rename, chmod) is
+   * over within a few ms, and every ms here is added to each restart; longer bursts (a build writing its
+   * output) still end up in one restart because the batch waits for 20 ms without events, up to `debounce`.
+   */
+  step: 20,
   gracePeriod: 0,
   stopSignal: 'SIGINT' as NodeJS.Signals,
   sigintTimeout: 5000,
@@ -103,7 +110,7 @@ export function resolveRunOptions(options: RunProcessOptions): ResolvedRunOption
     sigkillTimeout: ms(o, 'sigkillTimeout', RUN_DEFAULTS.sigkillTimeout),
     restartOnInput: bool(o, 'restartOnInput', true),
     handleSignals: bool(o, 'handleSignals', true),
-    watch: watch as WatchOptions,
+    watch: { step: RUN_DEFAULTS.step, ...watch } as WatchOptions,
   };
   if (o.stdio !== undefined) resolved.stdio = o.stdio as StdioOptions;
   if (o.callback !== undefined) resolved.callback = fn(o, 'callback') as ResolvedRunOptions['callback'];

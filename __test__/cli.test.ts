@@ -18,6 +18,7 @@ import {
   setMessage,
   sleep,
   spawnNode,
+  spawnProcess,
   tempDir,
   waitFor,
   waitForBody,
@@ -240,5 +241,53 @@ export function build() {
     setMessage(dir, 'b');
     await waitForBody(port, 'b');
     await run.waitForOutput(/stopping process group \d+ with SIGTERM/);
+  });
+});
+
+describe('watchfiles CLI on a terminal', () => {
+  // util-linux `script` gives the CLI a real pseudo-terminal: stdin is a TTY, and ^C is the terminal's SIGINT
+  // to the foreground process group, which the server (in its own group) does not get.
+  function onTerminal(command: string, dir: string, env: NodeJS.ProcessEnv) {
+    return spawnProcess('script', ['-qfec', command, '/dev/null'], { cwd: dir, env, stdin: 'pipe' });
+  }
+
+  it('rs + Enter restarts at once; Ctrl-C stops the server and exits 0', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'tty', { worker: true });
+    const port = await freePort();
+    const run = onTerminal(`${process.execPath} ${built.cli} "node server.mjs"`, dir, { PORT: String(port) });
+    await waitForBody(port, 'tty');
+    const first = await pidsOf(port);
+
+    run.child.stdin!.write('rs\n');
+    await run.waitForOutput(/restarting \(requested\)/);
+    const second = await waitFor('a new server', async () => {
+      const p = await pidsOf(port);
+      return p.pid !== first.pid ? p : undefined;
+    });
+    expect([first.pid, first.worker!].filter(running)).toEqual([]);
+
+    run.child.stdin!.write('\x03');
+    await run.waitForOutput(/stopped \(SIGINT\) after 1 restart/);
+    expect(await run.exited).toBe(0);
+    expect([second.pid, second.worker!].filter(running)).toEqual([]);
+  });
+
+  it('a second Ctrl-C kills a server that ignores the first at once, without waiting for --sigint-timeout', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'stubborn', { ignoreSigint: true });
+    const port = await freePort();
+    const run = onTerminal(`${process.execPath} ${built.cli} --sigint-timeout 60 "node server.mjs"`, dir, { PORT: String(port) });
+    await waitForBody(port, 'stubborn');
+    const { pid } = await pidsOf(port);
+
+    const started = Date.now();
+    run.child.stdin!.write('\x03');
+    await sleep(300);
+    expect(running(pid)).toBe(true); // it ignores SIGINT, and the runner is still giving it time
+    run.child.stdin!.write('\x03');
+    expect(await run.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(running(pid)).toBe(false);
   });
 });

@@ -158,10 +158,19 @@ export interface Spawned {
 const spawned: ChildProcess[] = [];
 
 export function spawnNode(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
-  const child = spawn(process.execPath, args, {
+  return spawnProcess(process.execPath, args, opts);
+}
+
+/** Like spawnNode, for any executable; `stdin: 'pipe'` to write to it (child.stdin). */
+export function spawnProcess(
+  file: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' },
+): Spawned {
+  const child = spawn(file, args, {
     cwd: opts.cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);
   let out = '';

@@ -2,14 +2,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureDist } from './helpers/dist.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeDir, tempDir, waitFor } from './helpers/fs.js';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 let dir: string;
 
-beforeAll(() => ensureDist());
+// dist/ is built once by __test__/setup/global.ts before any test file runs.
 beforeEach(() => {
   dir = tempDir();
 });

@@ -3,22 +3,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES } from '../src/index.js';
 import { loadNative } from '../src/native.js';
-import { record, removeDir, tempDir, type Recorder } from './helpers/fs.js';
+import { perTestDir, record } from './helpers/fs.js';
 
 const root = path.resolve(__dirname, '..');
-let dir: string;
-let rec: Recorder | undefined;
-beforeEach(() => {
-  dir = tempDir();
-});
-afterEach(async () => {
-  await rec?.close();
-  rec = undefined;
-  removeDir(dir);
-});
+const t = perTestDir();
 
 describe('native addon', () => {
   it('loads here, and its default ignore lists equal the TypeScript copies', () => {
@@ -54,15 +45,15 @@ describe('fallback without a native binary', () => {
     console.log(JSON.stringify({ backend: sub.backend, seen }));`;
 
   it('polls, and says once on stderr why and how to fix it', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(dir)], {
-      env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: path.join(dir, 'missing.node') },
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(t.dir)], {
+      env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: path.join(t.dir, 'missing.node') },
       encoding: 'utf8',
       timeout: 20_000,
     });
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.backend).toBe('js-poll');
-    expect(out.seen).toEqual([path.join(dir, 'f.txt')]);
+    expect(out.seen).toEqual([path.join(t.dir, 'f.txt')]);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/no native binary .* could be loaded/);
@@ -72,23 +63,23 @@ describe('fallback without a native binary', () => {
 
 describe('backend selection', () => {
   it('forcePolling polls natively and says why', async () => {
-    rec = await record(dir, { forcePolling: true, pollDelay: 50 });
-    expect(rec.sub.backend).toBe('poll');
-    expect(rec.sub.pollReason).toContain('forcePolling');
-    const f = path.join(dir, 'p.txt');
+    t.rec = await record(t.dir, { forcePolling: true, pollDelay: 50 });
+    expect(t.rec.sub.backend).toBe('poll');
+    expect(t.rec.sub.pollReason).toContain('forcePolling');
+    const f = path.join(t.dir, 'p.txt');
     fs.writeFileSync(f, '1');
-    await rec.waitForPath(f, 1);
+    await t.rec.waitForPath(f, 1);
   });
 
   it('WATCHFILES_FORCE_POLLING applies only when the option is unset', async () => {
     const saved = process.env.WATCHFILES_FORCE_POLLING;
     process.env.WATCHFILES_FORCE_POLLING = '1';
     try {
-      rec = await record(dir);
-      expect(rec.sub.backend).toBe('poll');
-      await rec.close();
-      rec = await record(dir, { forcePolling: false });
-      expect(rec.sub.backend).toBe('inotify');
+      t.rec = await record(t.dir);
+      expect(t.rec.sub.backend).toBe('poll');
+      await t.rec.close();
+      t.rec = await record(t.dir, { forcePolling: false });
+      expect(t.rec.sub.backend).toBe('inotify');
     } finally {
       if (saved === undefined) delete process.env.WATCHFILES_FORCE_POLLING;
       else process.env.WATCHFILES_FORCE_POLLING = saved;

@@ -4,34 +4,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Change, watch } from '../src/index.js';
-import { record, removeDir, tempDir, waitFor, withoutSentinels, write, type Recorder } from './helpers/fs.js';
+import { perTestDir, record, waitFor, withoutSentinels, write } from './helpers/fs.js';
 
-let dir: string;
-let rec: Recorder | undefined;
-
-beforeEach(() => {
-  dir = tempDir();
-});
-afterEach(async () => {
-  await rec?.close();
-  rec = undefined;
-  removeDir(dir);
-});
+const t = perTestDir();
 
 describe('change kinds', () => {
   it('reports added, modified and deleted with absolute paths', async () => {
-    const file = path.join(dir, 'a.txt');
-    rec = await record(dir);
-    expect(rec.sub.backend).toBe('inotify');
+    const file = path.join(t.dir, 'a.txt');
+    t.rec = await record(t.dir);
+    expect(t.rec.sub.backend).toBe('inotify');
     write(file, 'one');
-    await rec.waitForPath(file, Change.added);
+    await t.rec.waitForPath(file, Change.added);
     fs.appendFileSync(file, 'two');
-    await rec.waitForPath(file, Change.modified);
+    await t.rec.waitForPath(file, Change.modified);
     fs.unlinkSync(file);
-    await rec.waitForPath(file, Change.deleted);
-    expect(withoutSentinels(rec.all())).toEqual([
+    await t.rec.waitForPath(file, Change.deleted);
+    expect(withoutSentinels(t.rec.all())).toEqual([
       [Change.added, file],
       [Change.modified, file],
       [Change.deleted, file],
@@ -39,13 +29,13 @@ describe('change kinds', () => {
   });
 
   it('reports directories with isDir', async () => {
-    rec = await record(dir);
-    const sub = path.join(dir, 'sub');
+    t.rec = await record(t.dir);
+    const sub = path.join(t.dir, 'sub');
     fs.mkdirSync(sub);
-    await rec.waitForPath(sub, Change.added);
+    await t.rec.waitForPath(sub, Change.added);
     fs.rmdirSync(sub);
-    await rec.waitForPath(sub, Change.deleted);
-    const changes = rec.batches.flat().filter((c) => c.path === sub);
+    await t.rec.waitForPath(sub, Change.deleted);
+    const changes = t.rec.batches.flat().filter((c) => c.path === sub);
     expect(changes.map((c) => [c.change, c.isDir])).toEqual([
       [Change.added, true],
       [Change.deleted, true],
@@ -55,19 +45,19 @@ describe('change kinds', () => {
 
 describe('coalescing within a batch', () => {
   it('add then delete is nothing; delete then add is modified; add then modify is added', async () => {
-    const gone = path.join(dir, 'gone.txt');
-    const back = path.join(dir, 'back.txt');
-    const fresh = path.join(dir, 'fresh.txt');
+    const gone = path.join(t.dir, 'gone.txt');
+    const back = path.join(t.dir, 'back.txt');
+    const fresh = path.join(t.dir, 'fresh.txt');
     write(back, 'v1');
-    rec = await record(dir, { step: 300 });
+    t.rec = await record(t.dir, { step: 300 });
     write(gone);
     fs.unlinkSync(gone);
     fs.unlinkSync(back);
     write(back, 'v2');
     write(fresh, '1');
     fs.appendFileSync(fresh, '2');
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all()).sort()).toEqual(
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all()).sort()).toEqual(
       [
         [Change.modified, back],
         [Change.added, fresh],
@@ -78,34 +68,34 @@ describe('coalescing within a batch', () => {
 
 describe('renames', () => {
   it('reports a paired rename with both paths', async () => {
-    const from = path.join(dir, 'old.js');
-    const to = path.join(dir, 'new.js');
+    const from = path.join(t.dir, 'old.js');
+    const to = path.join(t.dir, 'new.js');
     write(from);
-    rec = await record(dir);
+    t.rec = await record(t.dir);
     fs.renameSync(from, to);
-    const i = await rec.waitForPath(to, Change.added);
-    const batch = rec.batches[i]!;
+    const i = await t.rec.waitForPath(to, Change.added);
+    const batch = t.rec.batches[i]!;
     expect(batch.find((c) => c.path === from)?.change).toBe(Change.deleted);
     expect(batch.find((c) => c.path === to)?.oldPath).toBe(from);
   });
 
   it('a directory moved within the tree reports its files at the new place and keeps watching them', async () => {
-    write(path.join(dir, 'a', 'x.js'));
-    rec = await record(dir);
-    fs.renameSync(path.join(dir, 'a'), path.join(dir, 'b'));
-    await rec.waitForPath(path.join(dir, 'b', 'x.js'), Change.added);
-    expect(rec.all()).toContainEqual([Change.deleted, path.join(dir, 'a', 'x.js')]);
-    fs.appendFileSync(path.join(dir, 'b', 'x.js'), 'more');
-    await rec.waitForPath(path.join(dir, 'b', 'x.js'), Change.modified);
+    write(path.join(t.dir, 'a', 'x.js'));
+    t.rec = await record(t.dir);
+    fs.renameSync(path.join(t.dir, 'a'), path.join(t.dir, 'b'));
+    await t.rec.waitForPath(path.join(t.dir, 'b', 'x.js'), Change.added);
+    expect(t.rec.all()).toContainEqual([Change.deleted, path.join(t.dir, 'a', 'x.js')]);
+    fs.appendFileSync(path.join(t.dir, 'b', 'x.js'), 'more');
+    await t.rec.waitForPath(path.join(t.dir, 'b', 'x.js'), Change.modified);
   });
 });
 
 describe('bursts', () => {
   it('reports all of 5,000 files written in 50 fresh nested directories', async () => {
-    rec = await record(dir);
+    t.rec = await record(t.dir);
     const made = new Set<string>();
     for (let d = 0; d < 50; d++) {
-      const sub = path.join(dir, `d${d}`, 'nested', 'deeper');
+      const sub = path.join(t.dir, `d${d}`, 'nested', 'deeper');
       fs.mkdirSync(sub, { recursive: true });
       for (let f = 0; f < 100; f++) {
         const file = path.join(sub, `f${f}.js`);
@@ -113,113 +103,113 @@ describe('bursts', () => {
         made.add(file);
       }
     }
-    const reported = () => new Set(rec!.batches.flat().filter((c) => c.change === Change.added).map((c) => c.path));
+    const reported = () => new Set(t.rec!.batches.flat().filter((c) => c.change === Change.added).map((c) => c.path));
     await waitFor(() => [...made].every((f) => reported().has(f)), 'all 5,000 files reported', 20_000, 50);
     const missing = [...made].filter((f) => !reported().has(f));
     expect(missing).toEqual([]);
   });
 
   it('1,000 files under node_modules cost no event and no watch', async () => {
-    fs.mkdirSync(path.join(dir, 'src'));
-    rec = await record(dir);
-    const watchesBefore = rec.sub.watchCount;
+    fs.mkdirSync(path.join(t.dir, 'src'));
+    t.rec = await record(t.dir);
+    const watchesBefore = t.rec.sub.watchCount;
     expect(watchesBefore).toBe(2); // the root and src
-    for (let i = 0; i < 1000; i++) write(path.join(dir, 'node_modules', `pkg${i % 20}`, `f${i}.js`));
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all())).toEqual([]);
+    for (let i = 0; i < 1000; i++) write(path.join(t.dir, 'node_modules', `pkg${i % 20}`, `f${i}.js`));
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all())).toEqual([]);
     // Still watching only the root and src: a new directory under node_modules got no watch.
-    const nested = path.join(dir, 'src', 'after.js');
+    const nested = path.join(t.dir, 'src', 'after.js');
     write(nested);
-    await rec.waitForPath(nested, Change.added);
+    await t.rec.waitForPath(nested, Change.added);
   });
 
   it('a file created inside a directory created a moment earlier is reported', async () => {
-    rec = await record(dir);
+    t.rec = await record(t.dir);
     for (let i = 0; i < 20; i++) {
-      const f = path.join(dir, `n${i}`, 'inner', 'file.txt');
+      const f = path.join(t.dir, `n${i}`, 'inner', 'file.txt');
       fs.mkdirSync(path.dirname(f), { recursive: true });
       fs.writeFileSync(f, 'x');
     }
-    for (let i = 0; i < 20; i++) await rec.waitForPath(path.join(dir, `n${i}`, 'inner', 'file.txt'), Change.added);
+    for (let i = 0; i < 20; i++) await t.rec.waitForPath(path.join(t.dir, `n${i}`, 'inner', 'file.txt'), Change.added);
   });
 });
 
 describe('editor saves and reads', () => {
   it('a vim-style save reads as one modification of the real file', async () => {
-    const x = path.join(dir, 'x');
+    const x = path.join(t.dir, 'x');
     write(x, 'v1');
-    rec = await record(dir, { step: 200 });
+    t.rec = await record(t.dir, { step: 200 });
     // vim: write the swap file, rename x to its backup, write x anew, delete the backup.
-    write(path.join(dir, '.x.swp'), 'swap');
-    fs.renameSync(x, path.join(dir, 'x~'));
+    write(path.join(t.dir, '.x.swp'), 'swap');
+    fs.renameSync(x, path.join(t.dir, 'x~'));
     write(x, 'v2');
-    fs.unlinkSync(path.join(dir, 'x~'));
-    fs.unlinkSync(path.join(dir, '.x.swp'));
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all())).toEqual([[Change.modified, x]]);
+    fs.unlinkSync(path.join(t.dir, 'x~'));
+    fs.unlinkSync(path.join(t.dir, '.x.swp'));
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all())).toEqual([[Change.modified, x]]);
   });
 
   it('an atomic save (temp file renamed over the original) reads as one modification', async () => {
-    const target = path.join(dir, 'config.json');
+    const target = path.join(t.dir, 'config.json');
     write(target, '{}');
-    rec = await record(dir, { step: 200 });
-    const tmp = path.join(dir, '.config.json.tmp-123');
+    t.rec = await record(t.dir, { step: 200 });
+    const tmp = path.join(t.dir, '.config.json.tmp-123');
     write(tmp, '{"a":1}');
     fs.renameSync(tmp, target);
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all())).toEqual([[Change.modified, target]]);
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all())).toEqual([[Change.modified, target]]);
   });
 
   it('reads give no event', async () => {
-    const file = path.join(dir, 'read-me.txt');
+    const file = path.join(t.dir, 'read-me.txt');
     write(file, 'content');
-    fs.mkdirSync(path.join(dir, 'sub'));
-    rec = await record(dir);
+    fs.mkdirSync(path.join(t.dir, 'sub'));
+    t.rec = await record(t.dir);
     for (let i = 0; i < 20; i++) {
       fs.readFileSync(file);
-      fs.readdirSync(dir);
+      fs.readdirSync(t.dir);
       fs.statSync(file);
       fs.closeSync(fs.openSync(file, 'r'));
     }
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all())).toEqual([]);
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all())).toEqual([]);
   });
 });
 
 describe('ignores', () => {
   it('default ignores and `ignore` globs keep entries out', async () => {
-    rec = await record(dir, { ignore: ['*.log', 'build/**'] });
-    write(path.join(dir, '.git', 'HEAD'));
-    write(path.join(dir, 'debug.log'));
-    write(path.join(dir, 'build', 'out.js'));
-    write(path.join(dir, 'a.swp'));
-    const kept = path.join(dir, 'kept.js');
+    t.rec = await record(t.dir, { ignore: ['*.log', 'build/**'] });
+    write(path.join(t.dir, '.git', 'HEAD'));
+    write(path.join(t.dir, 'debug.log'));
+    write(path.join(t.dir, 'build', 'out.js'));
+    write(path.join(t.dir, 'a.swp'));
+    const kept = path.join(t.dir, 'kept.js');
     write(kept);
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all()).filter(([, p]) => !p.endsWith('build'))).toEqual([[Change.added, kept]]);
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all()).filter(([, p]) => !p.endsWith('build'))).toEqual([[Change.added, kept]]);
   });
 
   it('filter: null watches what the defaults would ignore; a JS filter runs after the native ones', async () => {
-    rec = await record(dir, { filter: null });
-    const nm = path.join(dir, 'node_modules', 'a.js');
+    t.rec = await record(t.dir, { filter: null });
+    const nm = path.join(t.dir, 'node_modules', 'a.js');
     write(nm);
-    await rec.waitForPath(nm, Change.added);
-    await rec.close();
-    rec = await record(dir, { filter: (_change, p) => p.endsWith('.ts') });
-    write(path.join(dir, 'skip.js'));
-    write(path.join(dir, 'keep.ts'));
-    await rec.waitForPath(path.join(dir, 'keep.ts'));
-    expect(rec.all().map(([, p]) => p)).not.toContain(path.join(dir, 'skip.js'));
+    await t.rec.waitForPath(nm, Change.added);
+    await t.rec.close();
+    t.rec = await record(t.dir, { filter: (_change, p) => p.endsWith('.ts') });
+    write(path.join(t.dir, 'skip.js'));
+    write(path.join(t.dir, 'keep.ts'));
+    await t.rec.waitForPath(path.join(t.dir, 'keep.ts'));
+    expect(t.rec.all().map(([, p]) => p)).not.toContain(path.join(t.dir, 'skip.js'));
   });
 
   it('gitignore: true honours .gitignore files', async () => {
-    fs.writeFileSync(path.join(dir, '.gitignore'), 'generated/\n*.tmp\n');
-    rec = await record(dir, { gitignore: true });
-    write(path.join(dir, 'generated', 'x.js'));
-    write(path.join(dir, 'y.tmp'));
-    write(path.join(dir, 'z.js'));
-    await rec.settle(dir);
-    expect(withoutSentinels(rec.all())).toEqual([[Change.added, path.join(dir, 'z.js')]]);
+    fs.writeFileSync(path.join(t.dir, '.gitignore'), 'generated/\n*.tmp\n');
+    t.rec = await record(t.dir, { gitignore: true });
+    write(path.join(t.dir, 'generated', 'x.js'));
+    write(path.join(t.dir, 'y.tmp'));
+    write(path.join(t.dir, 'z.js'));
+    await t.rec.settle(t.dir);
+    expect(withoutSentinels(t.rec.all())).toEqual([[Change.added, path.join(t.dir, 'z.js')]]);
   });
 });
 
@@ -228,10 +218,10 @@ describe('ending a watch', () => {
     const ac = new AbortController();
     const seen: number[] = [];
     const loop = (async () => {
-      for await (const batch of watch(dir, { signal: ac.signal })) seen.push(batch.length);
+      for await (const batch of watch(t.dir, { signal: ac.signal })) seen.push(batch.length);
       return 'ended';
     })();
-    const file = path.join(dir, 'a');
+    const file = path.join(t.dir, 'a');
     // The watch starts on the first next(): keep writing until a batch arrives, then abort.
     await waitFor(() => {
       write(file, String(Date.now()));
@@ -242,11 +232,11 @@ describe('ending a watch', () => {
   });
 
   it('break ends the iterator and closes the watcher', async () => {
-    const file = path.join(dir, 'a');
+    const file = path.join(t.dir, 'a');
     let count = 0;
     const timer = setInterval(() => write(file, String(Date.now())), 100);
     try {
-      for await (const _batch of watch(dir)) {
+      for await (const _batch of watch(t.dir)) {
         if (++count === 2) break;
       }
     } finally {
@@ -256,7 +246,7 @@ describe('ending a watch', () => {
   });
 
   it('timeout with yieldOnTimeout yields an empty batch when nothing happens', async () => {
-    for await (const batch of watch(dir, { timeout: 100, yieldOnTimeout: true })) {
+    for await (const batch of watch(t.dir, { timeout: 100, yieldOnTimeout: true })) {
       expect(batch.length).toBe(0);
       break;
     }
@@ -265,7 +255,7 @@ describe('ending a watch', () => {
   it('an aborted signal passed up front ends at once', async () => {
     const ac = new AbortController();
     ac.abort();
-    const it = watch(dir, { signal: ac.signal });
+    const it = watch(t.dir, { signal: ac.signal });
     await expect(it.next()).resolves.toEqual({ done: true, value: undefined });
   });
 });
@@ -276,7 +266,7 @@ describe('callbacks that throw', () => {
     let calls = 0;
     const { subscribe } = await import('../src/index.js');
     const sub = await subscribe(
-      dir,
+      t.dir,
       () => {
         calls++;
         throw new Error('boom');
@@ -284,9 +274,9 @@ describe('callbacks that throw', () => {
       { onError: (e) => errors.push(e) },
     );
     try {
-      write(path.join(dir, 'one'));
+      write(path.join(t.dir, 'one'));
       await waitFor(() => calls >= 1, 'first callback');
-      write(path.join(dir, 'two'));
+      write(path.join(t.dir, 'two'));
       await waitFor(() => calls >= 2, 'second callback');
       expect(errors[0]?.message).toContain('boom');
     } finally {

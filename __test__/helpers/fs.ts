@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { subscribe, type ChangeBatch, type Subscription, type WatchOptions } from '../../src/index.js';
 
 export function tempDir(prefix = 'wf-test-'): string {
@@ -83,4 +84,21 @@ export async function record(paths: string | string[], options: WatchOptions = {
 /** Changes recorded, without the sentinel files `settle` writes. */
 export function withoutSentinels(changes: Array<[number, string]>): Array<[number, string]> {
   return changes.filter(([, p]) => !path.basename(p).startsWith('.sentinel-'));
+}
+
+/**
+ * A fresh temp dir per test, and a slot for the test's recorder: closed and removed after each test.
+ * Use as `const t = perTestDir();` then `t.dir` and `t.rec`.
+ */
+export function perTestDir(): { dir: string; rec: Recorder | undefined } {
+  const t: { dir: string; rec: Recorder | undefined } = { dir: '', rec: undefined };
+  beforeEach(() => {
+    t.dir = tempDir();
+  });
+  afterEach(async () => {
+    await t.rec?.close();
+    t.rec = undefined;
+    removeDir(t.dir);
+  });
+  return t;
 }

@@ -4,23 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Change, mergeBatches, subscribe, WatchError } from '../../src/index.js';
-import { record, removeDir, tempDir, waitFor, write, type Recorder } from '../helpers/fs.js';
+import { perTestDir, record, waitFor, write } from '../helpers/fs.js';
 import { watchesInUse, withInotifyLimit } from '../helpers/sysctl.js';
 
-let dir: string;
-let rec: Recorder | undefined;
-beforeEach(() => {
-  dir = tempDir();
-});
-afterEach(async () => {
-  await rec?.close();
-  rec = undefined;
-  removeDir(dir);
-});
+const t = perTestDir();
 
-function makeDirs(n: number, base = dir) {
+function makeDirs(n: number, base = t.dir) {
   for (let i = 0; i < n; i++) fs.mkdirSync(path.join(base, `d${i}`), { recursive: true });
 }
 
@@ -30,7 +21,7 @@ describe('inotify watch budget', () => {
     const limit = watchesInUse() + 100;
     const err = await withInotifyLimit('max_user_watches', limit, async () => {
       try {
-        const sub = await subscribe(dir, () => {});
+        const sub = await subscribe(t.dir, () => {});
         await sub.close();
       } catch (e) {
         return e as WatchError;
@@ -50,28 +41,28 @@ describe('inotify watch budget', () => {
     makeDirs(300);
     const limit = watchesInUse() + 100;
     await withInotifyLimit('max_user_watches', limit, async () => {
-      rec = await record(dir, { onLimit: 'poll', pollDelay: 50 });
-      expect(rec.sub.backend).toBe('poll');
-      expect(rec.sub.pollReason).toContain(`max_user_watches=${limit}`);
-      const f = path.join(dir, 'd7', 'new.txt');
+      t.rec = await record(t.dir, { onLimit: 'poll', pollDelay: 50 });
+      expect(t.rec.sub.backend).toBe('poll');
+      expect(t.rec.sub.pollReason).toContain(`max_user_watches=${limit}`);
+      const f = path.join(t.dir, 'd7', 'new.txt');
       write(f);
-      await rec.waitForPath(f, Change.added);
+      await t.rec.waitForPath(f, Change.added);
     });
   });
 
   it('the limit hit later by new directories is reported, or polled with onLimit: poll', async () => {
     makeDirs(5);
     await withInotifyLimit('max_user_watches', watchesInUse() + 60, async () => {
-      rec = await record(dir);
-      const strict = rec;
-      const lenient = await record(dir, { onLimit: 'poll', pollDelay: 50 });
+      t.rec = await record(t.dir);
+      const strict = t.rec;
+      const lenient = await record(t.dir, { onLimit: 'poll', pollDelay: 50 });
       try {
         // Far more than the 60 free watches, so watchers of other processes that come and go meanwhile
         // cannot make room for them all.
-        for (let i = 0; i < 600; i++) fs.mkdirSync(path.join(dir, `late${i}`));
+        for (let i = 0; i < 600; i++) fs.mkdirSync(path.join(t.dir, `late${i}`));
         await waitFor(() => strict.errors.some((e) => (e as WatchError).code === 'EMAXWATCH'), 'an EMAXWATCH error');
         // The lenient watcher switched to polling and still sees a file in a directory it could not watch.
-        const f = path.join(dir, 'late599', 'x.txt');
+        const f = path.join(t.dir, 'late599', 'x.txt');
         write(f);
         await lenient.waitForPath(f, Change.added);
         expect(lenient.errors).toEqual([]);
@@ -86,16 +77,16 @@ describe('queue overflow', () => {
   it('is never silent: a rescan batch reports exactly the changes made', async () => {
     const existing: string[] = [];
     for (let i = 0; i < 400; i++) {
-      const f = path.join(dir, `old${i % 20}`, `f${i}.txt`);
+      const f = path.join(t.dir, `old${i % 20}`, `f${i}.txt`);
       write(f, 'v1');
       existing.push(f);
     }
     await withInotifyLimit('max_queued_events', 16, async () => {
       // A new inotify instance takes the lowered queue size.
-      rec = await record(dir, { step: 100 });
+      t.rec = await record(t.dir, { step: 100 });
       const expected = new Map<string, Change>();
       for (let i = 0; i < 3000; i++) {
-        const f = path.join(dir, `new${i % 30}`, `n${i}.txt`);
+        const f = path.join(t.dir, `new${i % 30}`, `n${i}.txt`);
         write(f, 'n');
         expected.set(f, Change.added);
       }
@@ -108,9 +99,9 @@ describe('queue overflow', () => {
         fs.unlinkSync(existing[i]!);
         expected.set(existing[i]!, Change.deleted);
       }
-      await waitFor(() => rec!.batches.some((b) => b.rescan), 'a batch marked rescan', 20_000);
-      await rec.settle(dir);
-      const merged = mergeBatches(rec.batches);
+      await waitFor(() => t.rec!.batches.some((b) => b.rescan), 'a batch marked rescan', 20_000);
+      await t.rec.settle(t.dir);
+      const merged = mergeBatches(t.rec.batches);
       const got = new Map(merged.filter((c) => !path.basename(c.path).startsWith('.sentinel-')).map((c) => [c.path, c.change]));
       expect(got.size).toBe(expected.size);
       for (const [p, c] of expected) expect([p, got.get(p)]).toEqual([p, c]);

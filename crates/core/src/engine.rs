@@ -194,11 +194,11 @@ impl Engine {
             (Some(k), Some(c)) if replaced(&k, &c) => {
                 self.remove_dir(path, now);
                 if c.is_dir() {
-                    self.add_dir(ri, path, c, now);
+                    self.add_dir(ri, path, c);
                 }
             }
             (Some(k), None) if k.is_dir() => self.remove_dir(path, now),
-            (None, Some(c)) if c.is_dir() => self.add_dir(ri, path, c, now),
+            (None, Some(c)) if c.is_dir() => self.add_dir(ri, path, c),
             _ => {}
         }
         if path == self.roots[ri].path && current.is_none() {
@@ -207,7 +207,7 @@ impl Engine {
         }
     }
 
-    fn add_dir(&mut self, ri: usize, path: &Path, meta: Meta, now: Instant) {
+    fn add_dir(&mut self, ri: usize, path: &Path, meta: Meta) {
         self.tree.insert(path, meta);
         let is_root = path == self.roots[ri].path;
         if !is_root && !self.cfg.recursive {
@@ -223,7 +223,6 @@ impl Engine {
                 return self.report(e);
             }
         }
-        let _ = now;
         if let Err(e) = self.scan_new_dir(ri, path, true) {
             if e.code == ErrorCode::MaxWatch {
                 self.on_limit(ri, e);

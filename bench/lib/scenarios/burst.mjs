@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureTree, treeName } from '../tree.mjs';
-import { med, quietMsFor, roundRobin, sleep, withWatcher } from './common.mjs';
+import { med, rowBase, quietMsFor, roundRobin, sleep, withWatcher } from './common.mjs';
 
 const CHAIN_DEPTH = 5;
 
@@ -19,9 +19,7 @@ export async function runBurst({ config, watchers, log }) {
     const r = runs.get(w.id);
     return {
       tree: treeName(spec),
-      watcher: w.id,
-      backend: r.find((x) => x.backend)?.backend,
-      failed: r.filter((x) => x.error).map((x) => x.error),
+      ...rowBase(w.id, r),
       made: files,
       reported: med(r, 'reported'),
       worstReported: worst(r.filter((x) => !x.error).map((x) => x.reported)),

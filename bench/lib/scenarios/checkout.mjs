@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TREES_DIR } from '../tree.mjs';
-import { med, quietMsFor, roundRobin, sleep, withWatcher } from './common.mjs';
+import { med, rowBase, quietMsFor, roundRobin, sleep, withWatcher } from './common.mjs';
 
 const DIRS = 20;
 
@@ -19,9 +19,7 @@ export async function runCheckout({ config, watchers, log }) {
   return watchers.map((w) => {
     const r = runs.get(w.id);
     return {
-      watcher: w.id,
-      backend: r.find((x) => x.backend)?.backend,
-      failed: r.filter((x) => x.error).map((x) => x.error),
+      ...rowBase(w.id, r),
       changed: files,
       batches: med(r, 'batches'),
       reported: med(r, 'reported'),

@@ -68,6 +68,15 @@ function summarize(res) {
     .join(' ');
 }
 
+/** The columns every scenario's row starts with: which watcher, on which backend, and its failed runs. */
+export function rowBase(watcherId, runs) {
+  return {
+    watcher: watcherId,
+    backend: runs.find((x) => x.backend)?.backend,
+    failed: runs.filter((x) => x.error).map((x) => x.error),
+  };
+}
+
 /** Median of `field` over the runs that did not fail. */
 export function med(runs, field) {
   return median(runs.filter((r) => !r.error).map((r) => r[field]));

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { ensureTree, spreadFiles, treeName } from '../tree.mjs';
 import { percentile, max } from '../stats.mjs';
-import { med, roundRobin, sleep, withWatcher } from './common.mjs';
+import { med, rowBase, roundRobin, sleep, withWatcher } from './common.mjs';
 
 export async function runLatency({ config, watchers, log }) {
   const spec = config.latency.tree;
@@ -18,9 +18,7 @@ export async function runLatency({ config, watchers, log }) {
     const r = runs.get(w.id);
     return {
       tree: treeName(spec),
-      watcher: w.id,
-      backend: r.find((x) => x.backend)?.backend,
-      failed: r.filter((x) => x.error).map((x) => x.error),
+      ...rowBase(w.id, r),
       edits: files.length,
       p50Ms: med(r, 'p50Ms'),
       p95Ms: med(r, 'p95Ms'),

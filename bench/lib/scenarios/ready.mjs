@@ -4,7 +4,7 @@
  */
 import { inotifyWatches } from '../inotify.mjs';
 import { ensureTree, treeName } from '../tree.mjs';
-import { med, roundRobin, withWatcher } from './common.mjs';
+import { med, rowBase, roundRobin, withWatcher } from './common.mjs';
 
 export async function runReady({ config, watchers, baseline, log }) {
   const out = [];
@@ -17,9 +17,7 @@ export async function runReady({ config, watchers, baseline, log }) {
       const r = runs.get(w.id);
       out.push({
         tree: treeName(spec),
-        watcher: w.id,
-        backend: r.find((x) => x.backend)?.backend,
-        failed: r.filter((x) => x.error).map((x) => x.error),
+        ...rowBase(w.id, r),
         readyMs: med(r, 'readyMs'),
         cpuPct: med(r, 'cpuPct'),
         rssMb: med(r, 'rssMb'),

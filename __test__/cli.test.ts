@@ -247,8 +247,15 @@ export function build() {
 describe('watchfiles CLI on a terminal', () => {
   // util-linux `script` gives the CLI a real pseudo-terminal: stdin is a TTY, and ^C is the terminal's SIGINT
   // to the foreground process group, which the server (in its own group) does not get.
+  // `script -c` runs the command through $SHELL -c; `exec` makes the CLI replace that shell, so the CLI alone gets the
+  // ^C. Without it, a shell that does not exec its last command itself (dash, which script uses when SHELL is unset,
+  // as in CI) is killed by the same SIGINT and `script -e` reports 130 whatever the CLI did.
   function onTerminal(command: string, dir: string, env: NodeJS.ProcessEnv) {
-    return spawnProcess('script', ['-qfec', command, '/dev/null'], { cwd: dir, env, stdin: 'pipe' });
+    return spawnProcess('script', ['-qfec', `exec ${command}`, '/dev/null'], {
+      cwd: dir,
+      env: { SHELL: '/bin/sh', ...env },
+      stdin: 'pipe',
+    });
   }
 
   it('rs + Enter restarts at once; Ctrl-C stops the server and exits 0', async () => {

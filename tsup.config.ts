@@ -10,13 +10,25 @@ const entries: Record<string, string> = {
   chokidar: 'src/chokidar/index.ts',
 };
 
-export default defineConfig({
-  entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
-  format: ['esm', 'cjs'],
-  dts: true,
-  shims: true,
-  clean: false, // never delete dist/ under a running test or process
-  target: 'node20',
-  splitting: false,
-  sourcemap: true,
-});
+export default defineConfig([
+  {
+    entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
+    format: ['esm', 'cjs'],
+    dts: true,
+    shims: true,
+    clean: false, // never delete dist/ under a running test or process
+    target: 'node20',
+    splitting: false,
+    sourcemap: true,
+  },
+  {
+    // The warm spare's preload (src/run/warm-spare.ts): loaded by --require in NODE_OPTIONS, so CommonJS only.
+    entry: { 'spare-hold': 'src/run/spare-hold.ts' },
+    format: ['cjs'],
+    dts: false,
+    clean: false,
+    target: 'node20',
+    splitting: false,
+    sourcemap: false,
+  },
+]);

@@ -13,6 +13,7 @@ import {
   ensureBuilt,
   freePort,
   get,
+  killGroup,
   stopSpawned,
   running,
   setMessage,
@@ -231,16 +232,47 @@ export function build() {
     await waitForBody(port, 's2');
   });
 
-  it('--verbose prints pids and signals; --stop-signal changes the signal', async () => {
+  it('--verbose prints pids, signals and the warm spare; --stop-signal changes the signal', async () => {
     const dir = tempDir();
     writeServerProject(dir, 'a');
     const port = await freePort();
     const run = cli(['--verbose', '--stop-signal', 'term', 'node server.mjs'], dir, { PORT: String(port) });
     await waitForBody(port, 'a');
     await run.waitForOutput(/started "node server\.mjs" \(pid \d+\)/);
+    const spare = Number((await run.waitForOutput(/warm spare ready \(pid (\d+)\)/))[1]);
     setMessage(dir, 'b');
     await waitForBody(port, 'b');
     await run.waitForOutput(/stopping process group \d+ with SIGTERM/);
+    await run.waitForOutput(new RegExp(`started "node server\\.mjs" \\(pid ${spare}, warm spare\\)`));
+  });
+
+  it('--no-warm-spare starts each server fresh', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'a');
+    const port = await freePort();
+    const run = cli(['--verbose', '--no-warm-spare', 'node server.mjs'], dir, { PORT: String(port) });
+    await waitForBody(port, 'a');
+    setMessage(dir, 'b');
+    await waitForBody(port, 'b');
+    await run.waitForOutput(/started "node server\.mjs" \(pid \d+\)[^]*started "node server\.mjs" \(pid \d+\)/);
+    expect(run.output()).not.toMatch(/warm spare/);
+  });
+
+  it('a warm spare exits on its own when the runner is SIGKILLed (its pipe closes)', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'a');
+    const port = await freePort();
+    const run = cli(['--verbose', 'node server.mjs'], dir, { PORT: String(port) });
+    await waitForBody(port, 'a');
+    const server = await pidsOf(port);
+    const spare = Number((await run.waitForOutput(/warm spare ready \(pid (\d+)\)/))[1]);
+    run.child.kill('SIGKILL');
+    try {
+      await waitFor('the spare to exit', () => !running(spare));
+    } finally {
+      // The server itself outlives a SIGKILLed runner (documented): the test stops it.
+      killGroup(server.pid);
+    }
   });
 });
 

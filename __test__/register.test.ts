@@ -12,6 +12,7 @@ import {
   ensureBuilt,
   freePort,
   get,
+  processesIn,
   stopSpawned,
   running,
   setMessage,
@@ -64,6 +65,38 @@ describe('node --import watchfiles-node/register', () => {
     await waitForBody(port, 'two');
     expect(restartLines(run.output())).toEqual(['restarting: modified message.mjs']);
     expect(running(first.pid)).toBe(false);
+  });
+
+  it('restarts into a warm spare: the new server is the node process that was already waiting', async () => {
+    const dir = tempDir('wf-register-');
+    writeServerProject(dir, 'one');
+    const port = await freePort();
+    const run = spawnNode(['--import', built.registerEsm, 'server.mjs'], { cwd: dir, env: { PORT: String(port) } });
+    await waitForBody(port, 'one');
+    const first = await pidsOf(port);
+    // supervisor, server, and the spare: a node process of its own group, not the server's child
+    const spare = await waitFor('the warm spare', () =>
+      processesIn([dir]).find((p) => p.pid !== run.child.pid && p.pid !== first.pid && p.cmd.includes('server.mjs')),
+    );
+    setMessage(dir, 'two');
+    await waitForBody(port, 'two');
+    expect((await pidsOf(port)).pid).toBe(spare.pid);
+  });
+
+  it('WATCHFILES_WARM_SPARE=0 starts each server fresh', async () => {
+    const dir = tempDir('wf-register-');
+    writeServerProject(dir, 'one');
+    const port = await freePort();
+    const run = spawnNode(['--import', built.registerEsm, 'server.mjs'], { cwd: dir, env: { PORT: String(port), WATCHFILES_WARM_SPARE: '0' } });
+    await waitForBody(port, 'one');
+    const first = await pidsOf(port);
+    // An absence can only be shown after a wait: ten times the 100 ms after which a spare would start.
+    await sleep(1000);
+    expect(processesIn([dir]).map((p) => p.pid).sort()).toEqual([run.child.pid, first.pid].sort());
+    const before = new Set(processesIn([dir]).map((p) => p.pid));
+    setMessage(dir, 'two');
+    await waitForBody(port, 'two');
+    expect(before.has((await pidsOf(port)).pid)).toBe(false);
   });
 
   it('restarts once a module that had a syntax error at start-up is fixed', async () => {

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess, type RunEvent, type RunHandle, type RunProcessOptions } from '../src/index.js';
+import { spawnGroup } from '../src/run/process-group.js';
+import { spareBlocker, spareHoldFile, WarmSpare } from '../src/run/warm-spare.js';
 import {
   cleanupTemps,
   freePort,
@@ -113,6 +115,7 @@ describe('runProcess', () => {
     await run.handle.stop();
     expect(secondTree.filter(running)).toEqual([]);
     expect(await get(port)).toBeUndefined();
+    expect(run.of('spare')).toEqual([]); // sh is not node: no warm spare
   });
 
   it('SIGKILLs a server that ignores the stop signal once sigintTimeout has passed', async () => {
@@ -187,9 +190,12 @@ export async function main(...params) {
     expect(calls()[0]).toEqual({ argv: ['--flag', 'value'], params: ['--flag', 'value'], changes: [] });
     expect(run.of('start')[0]!.label).toBe('./app.mjs:main');
 
+    // A function target is a Node child: the next call is already booted and waiting.
+    await waitFor('the warm spare', () => run.of('spare')[0]);
     fs.writeFileSync(path.join(dir, 'data.txt'), 'new');
     await waitFor('the second call', () => calls().length === 2);
-    expect(calls()[1].changes).toEqual([['added', path.join(dir, 'data.txt')]]);
+    expect(calls()[1]).toEqual({ argv: ['--flag', 'value'], params: ['--flag', 'value'], changes: [['added', path.join(dir, 'data.txt')]] });
+    expect(run.of('start').map((e) => e.warm)).toEqual([false, true]);
   });
 
   it('reports a function target whose export is missing as a failed run', async () => {
@@ -320,5 +326,124 @@ setInterval(() => {}, 1000);
     expect(run.of('watching')[0]!.backend).toBe('stat');
     setMessage(dir, 'bb');
     await waitForBody(port, 'bb');
+  });
+});
+
+describe('runProcess warm spare', () => {
+  it('a restart releases the spare: it runs code written after it booted, with this restart\'s changes and the user\'s NODE_OPTIONS, and nothing of ours reaches it or its children', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'one');
+    const port = await freePort();
+    const userOptions = '--max-old-space-size=300';
+    const run = start(dir, 'node server.mjs', { env: { PORT: String(port), NODE_OPTIONS: userOptions } });
+    await waitForBody(port, 'one');
+    const spare = await waitFor('the warm spare', () => run.of('spare')[0]);
+    expect(running(spare.pid)).toBe(true);
+
+    setMessage(dir, 'two'); // after the spare booted: it must still load the new text
+    await waitForBody(port, 'two');
+    expect((await pidsOf(port)).pid).toBe(spare.pid);
+    expect(run.of('start').map((e) => e.warm)).toEqual([false, true]);
+    expect(JSON.parse((await get(port, '/changes'))!)).toContainEqual(['modified', path.join(dir, 'message.mjs')]);
+
+    const env = JSON.parse((await get(port, '/env'))!);
+    const ours = { NODE_OPTIONS: userOptions, WATCHFILES_SPARE_FD: null };
+    expect(env.own).toEqual(ours);
+    expect({ NODE_OPTIONS: env.grandchild.NODE_OPTIONS ?? null, WATCHFILES_SPARE_FD: env.grandchild.WATCHFILES_SPARE_FD ?? null }).toEqual(ours);
+    expect(env.execArgv).toEqual([]);
+
+    // The next spare comes up behind the new server.
+    const next = await waitFor('the next warm spare', () => run.of('spare')[1]);
+    await run.handle.stop();
+    await waitFor('the spare to be killed', () => !running(next.pid));
+  });
+
+  it('without NODE_OPTIONS of the user\'s, the released server has none', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'a');
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { PORT: String(port), NODE_OPTIONS: undefined };
+    const run = start(dir, 'node server.mjs', { env });
+    await waitForBody(port, 'a');
+    await waitFor('the warm spare', () => run.of('spare')[0]);
+    setMessage(dir, 'b');
+    await waitForBody(port, 'b');
+    expect(run.of('start').at(-1)!.warm).toBe(true);
+    expect(JSON.parse((await get(port, '/env'))!).own).toEqual({ NODE_OPTIONS: null, WATCHFILES_SPARE_FD: null });
+  });
+
+  it('warmSpare: false starts every child fresh', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'a');
+    const port = await freePort();
+    const run = start(dir, 'node server.mjs', { env: { PORT: String(port) }, warmSpare: false });
+    await waitForBody(port, 'a');
+    setMessage(dir, 'b');
+    await waitForBody(port, 'b');
+    setMessage(dir, 'c');
+    await waitForBody(port, 'c');
+    expect(run.of('start').map((e) => e.warm)).toEqual([false, false, false]);
+    expect(run.of('spare')).toEqual([]);
+  });
+
+  it('a spare killed from outside is replaced by a fresh start at the next restart', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'a');
+    const port = await freePort();
+    const run = start(dir, 'node server.mjs', { env: { PORT: String(port) } });
+    await waitForBody(port, 'a');
+    const spare = await waitFor('the warm spare', () => run.of('spare')[0]);
+    process.kill(spare.pid, 'SIGKILL');
+    await waitFor('the spare to die', () => !running(spare.pid));
+
+    setMessage(dir, 'b');
+    await waitForBody(port, 'b');
+    expect(run.of('start').map((e) => e.warm)).toEqual([false, false]);
+    expect(run.of('exit')).toEqual([]); // the spare's death is not the server's
+    // and the fresh child gets a spare of its own
+    await waitFor('a new warm spare', () => run.of('spare')[1]);
+  });
+
+  it('works from an install path with spaces and quotes (NODE_OPTIONS quoting), and passes a large release intact', async () => {
+    const dir = tempDir();
+    const holdDir = path.join(dir, 'my "project" dir');
+    fs.mkdirSync(holdDir);
+    const holdFile = path.join(holdDir, 'spare-hold.cjs');
+    fs.copyFileSync(spareHoldFile()!, holdFile);
+    const out = path.join(dir, 'env.json');
+    const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env))`;
+    const spare = new WarmSpare({
+      holdFile,
+      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=200' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      start: (env, stdio) => spawnGroup({ file: process.execPath, args: ['-e', script], env, stdio, cwd: dir, shell: false }),
+      delayMs: 0,
+      onReady: () => (ready = true),
+    });
+    let ready = false;
+    const current = spawnGroup({ file: process.execPath, args: ['-e', 'setTimeout(() => {}, 10000)'], env: process.env, stdio: 'ignore', cwd: dir, shell: false });
+    pids.push(current.pid!);
+    spare.after(current);
+    await waitFor('the spare to be held', () => ready);
+    const big = 'x'.repeat(300_000); // larger than one pipe buffer and one read
+    const child = spare.take({ WATCHFILES_CHANGES: big })!;
+    expect(child).toBeDefined();
+    pids.push(child.pid!);
+    const env = await waitFor('the released script', () => (fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : undefined));
+    expect(env.WATCHFILES_CHANGES).toBe(big);
+    expect(env.NODE_OPTIONS).toBe('--max-old-space-size=200');
+    expect(env.WATCHFILES_SPARE_FD).toBeUndefined();
+    spare.dispose();
+  });
+
+  it('is not used where a flag acts at start-up, or for a command that is not node', () => {
+    const node = process.execPath;
+    expect(spareBlocker(node, ['server.js'], {}, false)).toBeUndefined();
+    expect(spareBlocker('node', ['--enable-source-maps', 'server.js'], { NODE_OPTIONS: '--max-old-space-size=100' }, false)).toBeUndefined();
+    expect(spareBlocker('node', ['--inspect', 'server.js'], {}, false)).toMatch(/--inspect acts at start-up/);
+    expect(spareBlocker('node', ['--inspect-brk=9230', 'server.js'], {}, false)).toMatch(/--inspect-brk/);
+    expect(spareBlocker('node', ['server.js'], { NODE_OPTIONS: '--env-file=.env' }, false)).toMatch(/--env-file/);
+    expect(spareBlocker('python3', ['app.py'], {}, false)).toMatch(/not node/);
+    expect(spareBlocker('node server.js', [], {}, true)).toMatch(/shell/);
   });
 });

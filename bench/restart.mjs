@@ -6,7 +6,7 @@
  * examples/message.mjs) in its own temp copy; every edit rewrites message.mjs and the clock stops at the
  * first HTTP response carrying the new text. Reports median and p95 of --edits edits (default 20).
  *
- *   node bench/restart.mjs [--edits 20] [--quick] [--only cli,register,node-watch,nodemon] [--json]
+ *   node bench/restart.mjs [--edits 20] [--quick] [--only cli,cli-cold,register,node-watch,nodemon] [--json]
  *
  * With --json the result is one JSON line on stdout (bench/run.mjs reads it); progress goes to stderr.
  * WATCHFILES_BENCH_PKG (set by bench/run.mjs) points at a snapshot of the built package to use instead of dist/.
@@ -54,6 +54,8 @@ const nodemon = path.join(REPO, 'node_modules', 'nodemon', 'bin', 'nodemon.js');
 /** The contenders: how to start each one in the project directory. */
 const TOOLS = [
   { id: 'cli', name: 'watchfiles CLI (ours)', args: [cli, 'node server.mjs', '.'], needs: cli },
+  // The same without the warm spare: what a restart costs when Node has to boot (as it does for every other tool).
+  { id: 'cli-cold', name: 'watchfiles CLI --no-warm-spare (ours)', args: [cli, '--no-warm-spare', 'node server.mjs', '.'], needs: cli },
   { id: 'register', name: 'watchfiles-node/register (ours)', args: ['--import', pathToFileURL(register).href, 'server.mjs'], needs: register },
   { id: 'node-watch', name: `node --watch (${process.version})`, args: ['--watch', 'server.mjs'] },
   { id: 'nodemon', name: `nodemon ${readVersion(path.join(REPO, 'node_modules', 'nodemon', 'package.json'))}`, args: [nodemon, '--quiet', 'server.mjs'], needs: nodemon },

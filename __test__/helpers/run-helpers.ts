@@ -121,14 +121,16 @@ export function writeServerProject(dir: string, message: string, opts: { worker?
   fs.writeFileSync(
     path.join(dir, 'server.mjs'),
     `import http from 'node:http';
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { message } from './message.mjs';
+const envOf = (env) => ({ NODE_OPTIONS: env.NODE_OPTIONS ?? null, WATCHFILES_SPARE_FD: env.WATCHFILES_SPARE_FD ?? null });
 ${opts.ignoreSigint ? "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {});" : "for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(0));"}
 const worker = ${opts.worker ? "fork(new URL('./worker.mjs', import.meta.url).pathname, { stdio: 'ignore' })" : 'undefined'};
 const server = http.createServer((req, res) => {
   res.setHeader('connection', 'close');
   if (req.url === '/pids') return res.end(JSON.stringify({ pid: process.pid, ppid: process.ppid, worker: worker?.pid }));
   if (req.url === '/changes') return res.end(process.env.WATCHFILES_CHANGES ?? 'unset');
+  if (req.url === '/env') return res.end(JSON.stringify({ own: envOf(process.env), grandchild: JSON.parse(execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify(process.env))'], { encoding: 'utf8' })), execArgv: process.execArgv }));
   res.end(message);
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');
@@ -213,43 +215,41 @@ export async function stopSpawned(): Promise<void> {
   if (left.length) throw new Error(`processes left running: ${left.map((p) => `${p.pid} ${p.cmd} (in ${p.cwd})`).join('; ')}`);
 }
 
-/**
- * Running processes whose working directory is inside one of `dirs` (Linux: /proc/<pid>/cwd). Polled for a
- * moment, because a group that was just stopped may still be reaping.
- */
-export async function leftoversIn(dirs: readonly string[]): Promise<{ pid: number; cwd: string; cmd: string }[]> {
+/** Running (non-zombie) processes whose working directory is inside one of `dirs` (Linux: from /proc). */
+export function processesIn(dirs: readonly string[]): { pid: number; cwd: string; cmd: string }[] {
   if (process.platform !== 'linux' || dirs.length === 0) return [];
-  const scan = () => {
-    const found: { pid: number; cwd: string; cmd: string }[] = [];
-    for (const name of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-      let cwd: string;
-      try {
-        cwd = fs.readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, '');
-      } catch {
-        continue;
-      }
-      if (!dirs.some((d) => cwd === d || cwd.startsWith(d + path.sep)) || !running(Number(name))) continue;
-      let cmd = '';
-      try {
-        cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      } catch {
-        // gone
-      }
-      found.push({ pid: Number(name), cwd, cmd });
+  const found: { pid: number; cwd: string; cmd: string }[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let cwd: string;
+    try {
+      cwd = fs.readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, '');
+    } catch {
+      continue;
     }
-    return found;
-  };
-  const deadline = Date.now() + 2000;
-  let found = scan();
-  while (found.length && Date.now() < deadline) {
-    await sleep(50);
-    found = scan();
+    if (!dirs.some((d) => cwd === d || cwd.startsWith(d + path.sep)) || !running(Number(name))) continue;
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      // gone
+    }
+    found.push({ pid: Number(name), cwd, cmd });
   }
   return found;
 }
 
-/** SIGKILL to a process group, ignoring "already gone". */
+/** Processes still running in `dirs`, polled for up to 2 s, because a group that was just stopped may still be reaping. */
+export async function leftoversIn(dirs: readonly string[]): Promise<{ pid: number; cwd: string; cmd: string }[]> {
+  const deadline = Date.now() + 2000;
+  let found = processesIn(dirs);
+  while (found.length && Date.now() < deadline) {
+    await sleep(50);
+    found = processesIn(dirs);
+  }
+  return found;
+}
+
 export function killGroup(pgid: number | undefined): void {
   if (pgid === undefined) return;
   try {
@@ -264,7 +264,7 @@ export function killGroup(pgid: number | undefined): void {
  * directory keeps parallel test files from building (and cleaning dist/) at the same time.
  */
 export async function ensureBuilt(): Promise<void> {
-  const outputs = ['cli.js', 'register.js', 'register.cjs', 'register-child.js', 'register-child.cjs'].map((f) =>
+  const outputs = ['cli.js', 'register.js', 'register.cjs', 'register-child.js', 'register-child.cjs', 'spare-hold.cjs'].map((f) =>
     path.join(ROOT, 'dist', f),
   );
   const fresh = () => {
@@ -296,6 +296,11 @@ export async function ensureBuilt(): Promise<void> {
           ['tsup', '--no-config', '--no-splitting', '--format', 'esm,cjs', '--target', 'node20', '--shims', '--out-dir', 'dist',
             '--entry.cli', 'src/cli/index.ts', '--entry.register', 'src/register/index.ts',
             '--entry.register-child', 'src/register/child.ts'],
+          { cwd: ROOT, stdio: 'pipe' },
+        );
+        execFileSync(
+          'npx',
+          ['tsup', '--no-config', '--format', 'cjs', '--target', 'node20', '--out-dir', 'dist', '--entry.spare-hold', 'src/run/spare-hold.ts'],
           { cwd: ROOT, stdio: 'pipe' },
         );
         process.stderr.write(`full tsup build failed, built the CLI and register entries alone: ${String(error).slice(0, 500)}\n`);

@@ -239,7 +239,7 @@ function checkoutTable(results) {
 }
 
 /** Runner ids of bench/restart.mjs that are ours; the others (node --watch, nodemon) are its anchors. */
-const OUR_RUNNERS = new Set(['cli', 'register']);
+const OUR_RUNNERS = new Set(['cli', 'cli-cold', 'register']);
 
 function restartSection(restart) {
   const out = [

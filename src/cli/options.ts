@@ -40,6 +40,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'clear', type: 'boolean', default: 'false', help: 'Clear the terminal before each restart (when stdout is a terminal)' },
   { name: 'stop-signal', type: 'string', value: 'signal', default: 'SIGINT', help: 'Signal sent to the process group to stop it (SIGTERM, SIGHUP, ...)' },
   { name: 'shell', type: 'boolean', default: 'false', help: 'Run the command through /bin/sh -c (cmd.exe on Windows), for &&, |, $VAR and globs' },
+  { name: 'no-warm-spare', type: 'boolean', default: 'false', help: 'Do not keep the next node process booted and waiting (one idle process) to cut restart time' },
   { name: 'no-restart-on-input', type: 'boolean', default: 'false', help: 'Do not read `rs` + Enter from a terminal stdin' },
   { name: 'help', type: 'boolean', short: 'h', default: 'false', help: 'Print this help and exit' },
 ];

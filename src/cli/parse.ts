@@ -89,6 +89,7 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
     gracePeriod: seconds(v, 'grace-period', 0),
     stopSignal: stopSignal(v['stop-signal']),
     restartOnInput: v['no-restart-on-input'] !== true,
+    warmSpare: v['no-warm-spare'] !== true,
   };
   if (Array.isArray(v.ignore)) options.ignore = v.ignore;
   if (v.gitignore === true) options.gitignore = true;

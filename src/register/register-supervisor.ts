@@ -3,6 +3,7 @@
  * server, run the same command as a supervised child (its own process group, an IPC channel), watch the
  * files that child reports loading (plus WATCHFILES_WATCH), and restart it when one of them changes.
  */
+import type { StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { getReloader } from '../reloaders/select.js';
@@ -15,6 +16,7 @@ import { spawnGroup } from '../run/process-group.js';
 import { RUN_DEFAULTS } from '../run/run-options.js';
 import { listenForRestartCommand } from '../run/stdin-restart.js';
 import { Supervisor } from '../run/supervisor.js';
+import { spareBlocker, spareHoldFile, WARM_SPARE_ENV, WarmSpare } from '../run/warm-spare.js';
 import { childExecArgv } from './exec-argv.js';
 import { LateWatchGuard } from './late-watch-guard.js';
 import { CHILD_MARKER, EXTRA_WATCH_ENV, isModulesMessage } from './protocol.js';
@@ -52,6 +54,17 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   // Set before the first spawn (the supervisor needs it); declared here because spawn closes over it.
   let guard!: LateWatchGuard;
   const execArgv = childExecArgv(process.execArgv, o.selfFile, o.childFile, cwd);
+  const args = [...execArgv, ...process.argv.slice(1)];
+  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_MARKER]: String(process.pid) };
+  const stdio: StdioOptions = [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'];
+  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
+    spawnGroup({ file: process.execPath, args, cwd, shell: false, stdio: childStdio, env: childEnv });
+  // WATCHFILES_WARM_SPARE=0 turns the warm spare off (the register hook has no options of its own).
+  const holdFile = spareHoldFile();
+  const spare =
+    process.env[WARM_SPARE_ENV] !== '0' && holdFile && !spareBlocker(process.execPath, args, env, false)
+      ? new WarmSpare({ holdFile, env, stdio, start: startChild })
+      : undefined;
   const supervisor = new Supervisor({
     label,
     stopSignal: RUN_DEFAULTS.stopSignal,
@@ -60,14 +73,9 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     gracePeriod: 0,
     emit,
     spawn: (changes) => {
-      const child = spawnGroup({
-        file: process.execPath,
-        args: [...execArgv, ...process.argv.slice(1)],
-        cwd,
-        shell: false,
-        stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'],
-        env: { ...process.env, [CHILD_MARKER]: String(process.pid), [CHANGES_ENV]: serializeChanges(changes) },
-      });
+      const changesEnv = { [CHANGES_ENV]: serializeChanges(changes) };
+      const child = spare?.take(changesEnv) ?? startChild({ ...env, ...changesEnv }, stdio);
+      spare?.after(child);
       guard.reset();
       child.on('message', (message) => {
         if (!isModulesMessage(message)) return;
@@ -89,6 +97,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     if (stopping) return supervisor.kill(); // a second Ctrl-C: no more waiting
     stopping = true;
     stopListening();
+    spare?.dispose();
     const restarts = await supervisor.stop();
     await reloader.stop();
     emit({ type: 'end', reason, restarts });

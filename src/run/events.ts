@@ -9,8 +9,13 @@ import type { StopResult } from './process-group.js';
 export type RunEvent =
   /** Watches are placed; `backend` is Subscription.backend ('inotify', 'js-poll', ...). */
   | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string }
-  /** A child was started (pid undefined when spawning failed; a 'spawn-error' follows). */
-  | { type: 'start'; pid: number | undefined; changes: FileChange[]; restarts: number; label: string }
+  /**
+   * A child was started (pid undefined when spawning failed; a 'spawn-error' follows). `warm`: it is the
+   * warm spare, started ahead of time and released now (see RunProcessOptions.warmSpare).
+   */
+  | { type: 'start'; pid: number | undefined; changes: FileChange[]; restarts: number; label: string; warm: boolean }
+  /** A warm spare (the next child, booted ahead of time) is waiting to be released by the next restart. */
+  | { type: 'spare'; pid: number }
   /** A restart begins: `changes` caused it, or `reason` is 'manual' (`rs`, handle.restart()). */
   | { type: 'restart'; reason: 'change' | 'manual'; changes: ChangeBatch }
   /** Changes that arrived within gracePeriod of a start and were ignored. */

@@ -34,7 +34,9 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
     }
     case 'start':
       if (event.pid === undefined) return undefined;
-      return { level: 'debug', text: `started ${quote(event.label)} (pid ${event.pid})` };
+      return { level: 'debug', text: `started ${quote(event.label)} (pid ${event.pid}${event.warm ? ', warm spare' : ''})` };
+    case 'spare':
+      return { level: 'debug', text: `warm spare ready (pid ${event.pid})` };
     case 'restart':
       if (event.reason === 'manual') return { level: 'info', text: c.green('restarting (requested)') };
       if (event.changes.length === 0) {

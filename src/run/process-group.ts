@@ -193,6 +193,11 @@ function sleep(ms: number, wake?: Promise<void>): Promise<void> {
   });
 }
 
+/** Stops tracking a group that is gone by other means (a warm spare that died or was discarded). */
+export function forgetGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+}
+
 /**
  * Groups started and not yet stopped. If the runner exits without stopping them (an exception, or
  * process.exit() from user code), they are killed on the way out, so nothing is left behind.

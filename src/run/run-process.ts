@@ -15,6 +15,7 @@ import { resolveRunOptions, type RunProcessOptions } from './run-options.js';
 import { listenForRestartCommand } from './stdin-restart.js';
 import { Supervisor } from './supervisor.js';
 import { buildSpawnSpec } from './target.js';
+import { spareBlocker, spareHoldFile, WarmSpare } from './warm-spare.js';
 
 /** The promise of runProcess (resolves to the number of restarts once stopped), with controls. */
 export interface RunHandle extends Promise<number> {
@@ -37,13 +38,21 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   const roots = resolvePaths(paths);
   const o = resolveRunOptions(options);
   const spec = buildSpawnSpec(target, o);
-  const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
   const abortSignal = o.watch.signal;
   delete o.watch.signal;
   // Validate the watcher's options now, so a typo throws here rather than from the promise.
   resolveOptions(roots, o.watch);
 
+  const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
   const stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ...spec.env };
+  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
+    spawnGroup({ file: spec.file, args: spec.args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
+  const holdFile = spareHoldFile();
+  const spare =
+    o.warmSpare && holdFile && !spareBlocker(spec.file, spec.args, env, spec.shell)
+      ? new WarmSpare({ holdFile, env, stdio, start: startChild, onReady: (pid) => emit({ type: 'spare', pid }) })
+      : undefined;
   const supervisor = new Supervisor({
     label: spec.label,
     stopSignal: o.stopSignal,
@@ -52,15 +61,12 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     gracePeriod: o.gracePeriod,
     ...(o.callback ? { callback: o.callback } : {}),
     emit,
-    spawn: (changes) =>
-      spawnGroup({
-        file: spec.file,
-        args: spec.args,
-        shell: spec.shell,
-        cwd: o.cwd,
-        stdio,
-        env: { ...process.env, ...o.env, ...spec.env, [CHANGES_ENV]: serializeChanges(changes) },
-      }),
+    spawn: (changes) => {
+      const changesEnv = { [CHANGES_ENV]: serializeChanges(changes) };
+      const child = spare?.take(changesEnv) ?? startChild({ ...env, ...changesEnv }, stdio);
+      spare?.after(child);
+      return child;
+    },
   });
 
   let requestStop!: (reason: string) => void;
@@ -101,6 +107,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       const reason = await stopRequested;
       stopping = true;
       stopListening();
+      spare?.dispose();
       const restarts = await supervisor.stop();
       emit({ type: 'end', reason, restarts });
       return restarts;
@@ -108,6 +115,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       stopListening();
       abortSignal?.removeEventListener('abort', onAbort);
       if (o.handleSignals) for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      spare?.dispose();
       await supervisor.stop();
       await subscription?.close();
     }

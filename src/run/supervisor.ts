@@ -9,6 +9,7 @@ import { mergeBatches } from '../batch.js';
 import type { ChangeBatch, FileChange } from '../types.js';
 import type { RunEventHandler } from './events.js';
 import { signalGroup, stopGroup, type StopTimeouts } from './process-group.js';
+import { wasWarmSpare } from './warm-spare.js';
 
 export interface SupervisorOptions extends StopTimeouts {
   /** Starts a child; `changes` is what caused this start ([] at first). */
@@ -122,13 +123,20 @@ export class Supervisor {
       child = this.options.spawn(changes);
     } catch (error) {
       this.child = undefined;
-      this.options.emit({ type: 'start', pid: undefined, changes, restarts: this.count, label: this.options.label });
+      this.options.emit({ type: 'start', pid: undefined, changes, restarts: this.count, label: this.options.label, warm: false });
       this.options.emit({ type: 'spawn-error', error: asError(error, 'spawn failed'), label: this.options.label });
       return;
     }
     this.child = child;
     this.lastStart = Date.now();
-    this.options.emit({ type: 'start', pid: child.pid, changes, restarts: this.count, label: this.options.label });
+    this.options.emit({
+      type: 'start',
+      pid: child.pid,
+      changes,
+      restarts: this.count,
+      label: this.options.label,
+      warm: wasWarmSpare(child),
+    });
     child.once('error', (error) => {
       // 'error' without a pid means it never started (ENOENT, EACCES); later errors are kill failures.
       if (child.pid === undefined) this.options.emit({ type: 'spawn-error', error, label: this.options.label });

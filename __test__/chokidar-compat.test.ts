@@ -176,7 +176,10 @@ describe('the alias package packages/chokidar-compat (watchfiles-chokidar)', () 
     const compat = path.join(REPO_ROOT, 'packages', 'chokidar-compat');
     const manifest = JSON.parse(fs.readFileSync(path.join(compat, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('watchfiles-chokidar');
-    expect(manifest.version).toBe('0.1.0');
+    // Released together by the publish job, which refuses to publish when the two differ.
+    const rootManifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(manifest.version).toBe(rootManifest.version);
+    expect(manifest.dependencies['watchfiles-node']).toBe(`^${rootManifest.version}`);
     expect(manifest.main).toBe('./index.cjs');
     expect(manifest.exports['.']).toMatchObject({ import: './index.mjs', require: './index.cjs' });
     expect(Object.keys(manifest.dependencies)).toEqual(['watchfiles-node']);

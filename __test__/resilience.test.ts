@@ -171,4 +171,33 @@ describe('mounts the OS cannot watch', () => {
     write(path.join(local, 'here.js'));
     await t.rec.waitForPath(path.join(local, 'here.js'), Change.added);
   });
+
+  it('a FUSE mount inside a natively watched root is polled on its own; the rest keeps native events', async () => {
+    const source = path.join(t.dir, 'source');
+    const project = path.join(t.dir, 'project');
+    const mount = path.join(project, 'shared');
+    for (const d of [source, project, mount]) fs.mkdirSync(d);
+    write(path.join(source, 'before.js'), 'old');
+    execFileSync('bindfs', [source, mount]);
+    mounted.push(mount);
+    t.rec = await record(project, { pollDelay: 50 });
+    expect(t.rec.sub.backend).toBe('inotify+poll');
+    expect(t.rec.sub.pollReason).toContain(mount);
+    expect(t.rec.sub.pollReason).toContain('FUSE');
+    // One watch, on the project directory: the mount costs none.
+    expect(t.rec.sub.watchCount).toBe(1);
+
+    // Behind the mount's back (in its source): only polling sees these.
+    write(path.join(source, 'remote.js'));
+    write(path.join(source, 'before.js'), 'new, longer');
+    await t.rec.waitForPath(path.join(mount, 'remote.js'), Change.added);
+    await t.rec.waitForPath(path.join(mount, 'before.js'), Change.modified);
+    // Beside it, OS events as before.
+    write(path.join(project, 'here.js'));
+    await t.rec.waitForPath(path.join(project, 'here.js'), Change.added);
+    await t.rec.settle(project);
+    expect(new Set(withoutSentinels(t.rec.all()).map(([c, p]) => `${Change[c]} ${path.relative(project, p)}`))).toEqual(
+      new Set(['added shared/remote.js', 'modified shared/before.js', 'added here.js']),
+    );
+  });
 });

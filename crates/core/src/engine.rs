@@ -16,7 +16,7 @@ use crate::filter::PathFilter;
 use crate::meta::Meta;
 use crate::native::{NativeBackend, PER_DIR};
 use crate::pending::Pending;
-use crate::scan::{scan, ScanRules, Visited};
+use crate::scan::{scan, PollMount, ScanRules, Visited};
 use crate::tree::Tree;
 use crate::vcs::VcsProbe;
 
@@ -94,6 +94,7 @@ impl Engine {
             follow_symlinks: self.cfg.follow_symlinks,
             ignore_permission_denied: self.cfg.ignore_permission_denied,
             stat_files: true,
+            stop_at_poll_mounts: self.roots[ri].mode == Mode::Native,
         }
     }
 
@@ -134,13 +135,15 @@ impl Engine {
 
     /// Walks a directory that just became known: on inotify each directory is watched before it is read.
     fn scan_new_dir(&mut self, ri: usize, dir: &Path, report: bool) -> Result<(), WatchError> {
-        let watch_each = PER_DIR && self.roots[ri].mode == Mode::Native;
+        let native_root = self.roots[ri].mode == Mode::Native;
+        let watch_each = PER_DIR && native_root;
         let rules = ScanRules {
             root: &self.roots[ri].path,
             recursive: self.cfg.recursive,
             follow_symlinks: self.cfg.follow_symlinks,
             ignore_permission_denied: self.cfg.ignore_permission_denied,
-            stat_files: self.roots[ri].mode != Mode::Native,
+            stat_files: !native_root,
+            stop_at_poll_mounts: native_root,
         };
         let now = Instant::now();
         let (tree, pending, native) = (&mut self.tree, &mut self.pending, &mut self.native);
@@ -156,7 +159,28 @@ impl Engine {
             }
             tree.insert(p, m);
         };
-        scan(dir, &rules, &mut self.filter, &mut self.visited, &mut before_read, &mut found)
+        let mounts = scan(dir, &rules, &mut self.filter, &mut self.visited, &mut before_read, &mut found)?;
+        for mount in mounts {
+            self.add_poll_root(mount, report);
+        }
+        Ok(())
+    }
+
+    /// A mount inside a natively watched root that sends no events (an NFS or FUSE mount below the project):
+    /// it becomes a polled root of its own, while the rest of the tree keeps OS events.
+    fn add_poll_root(&mut self, mount: PollMount, report: bool) {
+        if self.roots.iter().any(|r| r.path == mount.path) {
+            return;
+        }
+        self.roots.push(Root { path: mount.path, is_file: false, mode: Mode::Poll(mount.reason), present: true });
+        let ri = self.roots.len() - 1;
+        if let Err(e) = self.init_root(ri, report) {
+            self.roots[ri].present = false;
+            if e.code != ErrorCode::NotFound {
+                self.report(e);
+            }
+        }
+        self.schedule_poll(Instant::now());
     }
 
     /// The root that holds `path` (the deepest one when roots nest).
@@ -300,8 +324,22 @@ impl Engine {
             };
             let _ = scan(&root, &rules, &mut self.filter, &mut visited, &mut noop, &mut found);
         }
+        // What lies in a root nested inside this one (a polled mount) is that root's business.
+        let nested: Vec<PathBuf> = self
+            .roots
+            .iter()
+            .filter(|r| !r.is_file && r.path != root && r.path.starts_with(&root))
+            .map(|r| r.path.clone())
+            .collect();
+        let outside_nested = |p: &Path| !nested.iter().any(|n| p.starts_with(n));
+        if !nested.is_empty() {
+            seen.retain(|p, _| outside_nested(p));
+        }
         let mut differ: Vec<PathBuf> = Vec::new();
         for (p, m) in self.tree.subtree(&root) {
+            if !nested.is_empty() && !outside_nested(&p) {
+                continue;
+            }
             match seen.remove(&p) {
                 Some(now_meta) if !m.changed_since(&now_meta, self.started_ns) => {}
                 _ => differ.push(p),

@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::{Kind, Meta};
+use crate::mounts;
 
 pub struct ScanRules<'a> {
     pub root: &'a Path,
@@ -18,13 +19,24 @@ pub struct ScanRules<'a> {
     /// Read every file's metadata (polling needs it); otherwise files are recorded from their directory
     /// entry alone, which is most of the walk's cost saved on a natively watched tree.
     pub stat_files: bool,
+    /// Stop at a directory that is a mount the OS sends no events for (NFS, FUSE, 9p...): it is recorded
+    /// but not walked, and returned, so the caller polls it as a root of its own.
+    pub stop_at_poll_mounts: bool,
+}
+
+/// A directory below the walk's start that is the mount point of a filesystem to poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollMount {
+    pub path: PathBuf,
+    pub reason: String,
 }
 
 /// Real directories already walked, by (device, inode): each is watched once, and symlink loops end.
 pub type Visited = HashSet<(u64, u64)>;
 
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
-/// and `found` on each entry that is not ignored.
+/// and `found` on each entry that is not ignored. Returns the mounts to poll it stopped at (see
+/// `ScanRules::stop_at_poll_mounts`).
 pub fn scan(
     start: &Path,
     rules: &ScanRules,
@@ -32,7 +44,8 @@ pub fn scan(
     visited: &mut Visited,
     before_read: &mut dyn FnMut(&Path) -> Result<(), WatchError>,
     found: &mut dyn FnMut(&Path, Meta),
-) -> Result<(), WatchError> {
+) -> Result<Vec<PollMount>, WatchError> {
+    let mut poll_mounts = Vec::new();
     let mut stack = vec![(start.to_path_buf(), dir_device(start))];
     while let Some((dir, dir_dev)) = stack.pop() {
         match before_read(&dir) {
@@ -75,12 +88,22 @@ pub fn scan(
                 light_meta(&entry, dir_dev)
             };
             found(&path, meta);
-            if meta.is_dir() && rules.recursive && visited.insert((meta.dev, meta.ino)) {
+            if !meta.is_dir() || !rules.recursive {
+                continue;
+            }
+            // Only a directory on another device can be a mount point: statfs is asked of those alone.
+            if rules.stop_at_poll_mounts && meta.dev != dir_dev {
+                if let Some(reason) = mounts::poll_reason(&path) {
+                    poll_mounts.push(PollMount { path, reason });
+                    continue;
+                }
+            }
+            if visited.insert((meta.dev, meta.ino)) {
                 stack.push((path, meta.dev));
             }
         }
     }
-    Ok(())
+    Ok(poll_mounts)
 }
 
 /// Kind and inode from a directory entry (no stat); the device is its directory's.

@@ -16,7 +16,8 @@ import { spawnGroup } from '../run/process-group.js';
 import { RUN_DEFAULTS } from '../run/run-options.js';
 import { listenForRestartCommand } from '../run/stdin-restart.js';
 import { Supervisor } from '../run/supervisor.js';
-import { spareBlocker, spareHoldFile, WARM_SPARE_ENV, WarmSpare } from '../run/warm-spare.js';
+import { ChildLauncher } from '../run/child-launcher.js';
+import { WARM_SPARE_ENV } from '../run/warm-spare.js';
 import { childExecArgv } from './exec-argv.js';
 import { LateWatchGuard } from './late-watch-guard.js';
 import { CHILD_MARKER, EXTRA_WATCH_ENV, isModulesMessage } from './protocol.js';
@@ -59,12 +60,16 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   const stdio: StdioOptions = [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'];
   const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
     spawnGroup({ file: process.execPath, args, cwd, shell: false, stdio: childStdio, env: childEnv });
-  // WATCHFILES_WARM_SPARE=0 turns the warm spare off (the register hook has no options of its own).
-  const holdFile = spareHoldFile();
-  const spare =
-    process.env[WARM_SPARE_ENV] !== '0' && holdFile && !spareBlocker(process.execPath, args, env, false)
-      ? new WarmSpare({ holdFile, env, stdio, start: startChild })
-      : undefined;
+  const launcher = new ChildLauncher({
+    file: process.execPath,
+    args,
+    shell: false,
+    env,
+    stdio,
+    start: startChild,
+    // The register hook has no options of its own: WATCHFILES_WARM_SPARE=0 turns the warm spare off.
+    warmSpare: process.env[WARM_SPARE_ENV] !== '0',
+  });
   const supervisor = new Supervisor({
     label,
     stopSignal: RUN_DEFAULTS.stopSignal,
@@ -73,9 +78,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     gracePeriod: 0,
     emit,
     spawn: (changes) => {
-      const changesEnv = { [CHANGES_ENV]: serializeChanges(changes) };
-      const child = spare?.take(changesEnv) ?? startChild({ ...env, ...changesEnv }, stdio);
-      spare?.after(child);
+      const child = launcher.launch({ [CHANGES_ENV]: serializeChanges(changes) });
       guard.reset();
       child.on('message', (message) => {
         if (!isModulesMessage(message)) return;
@@ -97,7 +100,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     if (stopping) return supervisor.kill(); // a second Ctrl-C: no more waiting
     stopping = true;
     stopListening();
-    spare?.dispose();
+    launcher.dispose();
     const restarts = await supervisor.stop();
     await reloader.stop();
     emit({ type: 'end', reason, restarts });

@@ -15,7 +15,7 @@ import { resolveRunOptions, type RunProcessOptions } from './run-options.js';
 import { listenForRestartCommand } from './stdin-restart.js';
 import { Supervisor } from './supervisor.js';
 import { buildSpawnSpec } from './target.js';
-import { spareBlocker, spareHoldFile, WarmSpare } from './warm-spare.js';
+import { ChildLauncher } from './child-launcher.js';
 
 /** The promise of runProcess (resolves to the number of restarts once stopped), with controls. */
 export interface RunHandle extends Promise<number> {
@@ -48,11 +48,16 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ...spec.env };
   const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
     spawnGroup({ file: spec.file, args: spec.args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
-  const holdFile = spareHoldFile();
-  const spare =
-    o.warmSpare && holdFile && !spareBlocker(spec.file, spec.args, env, spec.shell)
-      ? new WarmSpare({ holdFile, env, stdio, start: startChild, onReady: (pid) => emit({ type: 'spare', pid }) })
-      : undefined;
+  const launcher = new ChildLauncher({
+    file: spec.file,
+    args: spec.args,
+    shell: spec.shell,
+    env,
+    stdio,
+    start: startChild,
+    warmSpare: o.warmSpare,
+    onSpareReady: (pid) => emit({ type: 'spare', pid }),
+  });
   const supervisor = new Supervisor({
     label: spec.label,
     stopSignal: o.stopSignal,
@@ -61,12 +66,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     gracePeriod: o.gracePeriod,
     ...(o.callback ? { callback: o.callback } : {}),
     emit,
-    spawn: (changes) => {
-      const changesEnv = { [CHANGES_ENV]: serializeChanges(changes) };
-      const child = spare?.take(changesEnv) ?? startChild({ ...env, ...changesEnv }, stdio);
-      spare?.after(child);
-      return child;
-    },
+    spawn: (changes) => launcher.launch({ [CHANGES_ENV]: serializeChanges(changes) }),
   });
 
   let requestStop!: (reason: string) => void;
@@ -107,7 +107,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       const reason = await stopRequested;
       stopping = true;
       stopListening();
-      spare?.dispose();
+      launcher.dispose();
       const restarts = await supervisor.stop();
       emit({ type: 'end', reason, restarts });
       return restarts;
@@ -115,7 +115,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       stopListening();
       abortSignal?.removeEventListener('abort', onAbort);
       if (o.handleSignals) for (const s of STOP_SIGNALS) process.off(s, onSignal);
-      spare?.dispose();
+      launcher.dispose();
       await supervisor.stop();
       await subscription?.close();
     }

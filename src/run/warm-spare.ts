@@ -159,7 +159,6 @@ export function spareBlocker(file: string, args: readonly string[], env: NodeJS.
   const flags = [...args, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
   const flag = flags.find((a) => BOOT_TIME_FLAGS.test(a));
   if (flag) return `${flag.split('=')[0]} acts at start-up`;
-  if (!spareHoldFile()) return 'spare-hold.cjs is not built';
   return undefined;
 }
 

@@ -85,7 +85,8 @@ impl PathFilter {
         if map.is_empty() {
             return false;
         }
-        // Deepest rules first: a nested .gitignore overrides its parents, as in git.
+        // Deepest rules first: a nested .gitignore overrides its parents, as in git. (`skip(1)` leaves out
+        // `path` itself, the first of its ancestors: its own .gitignore governs its entries, not it.)
         for dir in path.ancestors().skip(1) {
             if let Some(gi) = map.get(dir) {
                 let m = gi.matched_path_or_any_parents(path, is_dir);

@@ -81,6 +81,7 @@ export type WatchErrorCode =
   | 'ELOOP'
   | 'EMAXWATCH'
   | 'EINVAL'
+  | 'ENAMETOOLONG'
   | 'EIO'
   | 'ECLOSED';
 

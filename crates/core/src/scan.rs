@@ -36,7 +36,9 @@ pub type Visited = HashSet<(u64, u64)>;
 
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
 /// and `found` on each entry that is not ignored. Returns the mounts to poll it stopped at (see
-/// `ScanRules::stop_at_poll_mounts`).
+/// `ScanRules::stop_at_poll_mounts`). A directory whose path is too long to watch or read (ENAMETOOLONG,
+/// which anyone can create deep in a tree) is skipped and the walk goes on; the first such error is
+/// returned once the rest of the tree is walked, so the caller can report it and keep what was found.
 pub fn scan(
     start: &Path,
     rules: &ScanRules,
@@ -46,11 +48,16 @@ pub fn scan(
     found: &mut dyn FnMut(&Path, Meta),
 ) -> Result<Vec<PollMount>, WatchError> {
     let mut poll_mounts = Vec::new();
+    let mut too_long: Option<WatchError> = None;
     let mut stack = vec![(start.to_path_buf(), dir_device(start))];
     while let Some((dir, dir_dev)) = stack.pop() {
         match before_read(&dir) {
             Ok(()) => {}
             Err(e) if e.code == ErrorCode::Access && rules.ignore_permission_denied => continue,
+            Err(e) if e.code == ErrorCode::NameTooLong => {
+                too_long.get_or_insert(e);
+                continue;
+            }
             Err(e) => return Err(e),
         }
         if filter.uses_gitignore() {
@@ -59,6 +66,10 @@ pub fn scan(
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(err) => match skip_or_fail(&err, &dir, rules) {
+                Some(e) if e.code == ErrorCode::NameTooLong => {
+                    too_long.get_or_insert(e);
+                    continue;
+                }
                 Some(e) => return Err(e),
                 None => continue,
             },
@@ -103,7 +114,10 @@ pub fn scan(
             }
         }
     }
-    Ok(poll_mounts)
+    match too_long {
+        Some(e) => Err(e),
+        None => Ok(poll_mounts),
+    }
 }
 
 /// Kind and inode from a directory entry (no stat); the device is its directory's.

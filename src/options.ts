@@ -67,6 +67,10 @@ export function resolvePaths(paths: unknown): string[] {
   if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === '')) {
     throw new TypeError('paths must be a non-empty string or a non-empty array of non-empty strings');
   }
+  const withNul = list.find((p: string) => p.includes('\0'));
+  if (withNul !== undefined) {
+    throw new TypeError(`paths cannot contain a NUL byte (no file name can): ${JSON.stringify(withNul)}`);
+  }
   return [...new Set(list.map((p: string) => path.resolve(p)))];
 }
 

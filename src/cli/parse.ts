@@ -33,6 +33,19 @@ export type CliCommand =
     };
 
 export async function parseCli(argv: string[], cwd: string = process.cwd()): Promise<CliCommand> {
+  let values: Record<string, unknown> = {};
+  try {
+    return await parse(argv, cwd, (v) => (values = v));
+  } catch (error) {
+    // `watchfiles --ext "node server.js" src`: the command went to a flag; whatever failed after that
+    // (a missing target, "src" not found as a command, a bad --ext), name the flag that took it.
+    if (!(error instanceof UsageError)) throw error;
+    const targetProblem = /^(missing <target>|command not found|a function target|function target module)/.test(error.message);
+    throw flagThatTookTheCommand(values, cwd, targetProblem) ?? error;
+  }
+}
+
+async function parse(argv: string[], cwd: string, seen: (values: Record<string, unknown>) => void): Promise<CliCommand> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -50,13 +63,12 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
     throw new UsageError(parseArgsMessage(error as Error & { code?: string }, argv));
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  seen(v);
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
 
   const [target, ...rawPaths] = parsed.positionals;
   if (target === undefined || target.trim() === '') {
-    const swallowed = flagThatTookTheCommand(v, cwd);
-    if (swallowed) throw swallowed;
     throw new UsageError('missing <target>: the command to run, like watchfiles "node server.js" src');
   }
   const paths = (rawPaths.length ? rawPaths : ['.']).map((p) => path.resolve(cwd, p));
@@ -70,12 +82,7 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   const shell = v.shell === true;
   const args = typeof v.args === 'string' ? splitArgs(v.args) : [];
   if (args.length && targetType === 'command') warnings.push('--args is only used when the target is a function; ignored');
-  try {
-    checkTarget(target, targetType, shell, cwd);
-  } catch (error) {
-    // `watchfiles --ext "node server.js" src`: the command went to --ext and "src" became the target.
-    throw flagThatTookTheCommand(v, cwd) ?? error;
-  }
+  checkTarget(target, targetType, shell, cwd);
 
   const verbosity: Verbosity = v.verbose ? 'debug' : (oneOf(v, 'verbosity', ['warning', 'info', 'debug'] as const, 'info') as Verbosity);
   const extensions = typeof v.ext === 'string' ? parseExtensions(checkExt(v.ext)) : undefined;
@@ -227,11 +234,12 @@ function parseArgsMessage(error: Error & { code?: string }, argv: string[]): str
 /**
  * A flag that takes a value, given the command by mistake (`watchfiles --ext "node server.js"`): parseArgs
  * takes the command as the flag's value. Returns an error naming the flag when one value looks like the
- * command (several words whose first is an executable, or a function target), else undefined.
+ * command (several words whose first is an executable, or a function target), else undefined. --args
+ * (whose value may well look like a command) counts only when the target is missing or cannot run.
  */
-function flagThatTookTheCommand(v: Record<string, unknown>, cwd: string): UsageError | undefined {
+function flagThatTookTheCommand(v: Record<string, unknown>, cwd: string, targetProblem: boolean): UsageError | undefined {
   for (const option of CLI_OPTIONS) {
-    if (option.type !== 'string') continue;
+    if (option.type !== 'string' || (option.name === 'args' && !targetProblem)) continue;
     const raw = v[option.name];
     for (const value of Array.isArray(raw) ? raw : [raw]) {
       if (typeof value !== 'string' || !looksLikeCommand(value, cwd)) continue;

@@ -3,7 +3,7 @@
  * back (one call per batch) into ChangeBatch objects and WatchErrors.
  */
 import { makeBatch } from '../batch.js';
-import type { NativeBinding, NativeErrorInfo, NativeEvent } from '../native.js';
+import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions } from '../native.js';
 import type { ResolvedOptions } from '../options.js';
 import { WatchError, type FileChange, type WatchErrorCode } from '../types.js';
 import type { BackendHandle, BackendSinks } from './types.js';
@@ -39,7 +39,7 @@ export async function startNative(
   }
 }
 
-function nativeOptions(o: ResolvedOptions): Record<string, unknown> {
+function nativeOptions(o: ResolvedOptions): NativeOptions {
   return {
     debounceMs: o.debounce,
     stepMs: o.step,

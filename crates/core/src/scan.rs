@@ -186,3 +186,64 @@ fn skip_or_fail(err: &io::Error, dir: &Path, rules: &ScanRules) -> Option<WatchE
         _ => Some(WatchError::from_io(err, dir, "reading directory")),
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::config::FilterConfig;
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// Makes `parent/deep/d…d/d…d/…` (18 levels of 250 bytes, deeper than PATH_MAX) with `deep.txt` at the
+    /// bottom, walking down with mkdirat/openat: no path that long can be handed to the kernel whole.
+    fn too_long_tree(parent: &Path) -> PathBuf {
+        let top = parent.join("deep");
+        fs::create_dir(&top).unwrap();
+        let name = CString::new("d".repeat(250)).unwrap();
+        let file = CString::new("deep.txt").unwrap();
+        unsafe {
+            let mut fd = libc::open(CString::new(top.as_os_str().as_bytes()).unwrap().as_ptr(), libc::O_DIRECTORY);
+            assert!(fd >= 0);
+            for _ in 0..18 {
+                assert_eq!(libc::mkdirat(fd, name.as_ptr(), 0o755), 0);
+                let next = libc::openat(fd, name.as_ptr(), libc::O_DIRECTORY);
+                assert!(next >= 0);
+                libc::close(fd);
+                fd = next;
+            }
+            let f = libc::openat(fd, file.as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o644);
+            assert!(f >= 0);
+            libc::close(f);
+            libc::close(fd);
+        }
+        top
+    }
+
+    #[test]
+    fn a_directory_too_long_to_read_is_skipped_and_the_rest_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let top = too_long_tree(&root);
+        fs::write(root.join("sibling.txt"), "x").unwrap();
+        let rules = ScanRules {
+            root: &root,
+            recursive: true,
+            follow_symlinks: true,
+            ignore_permission_denied: false,
+            stat_files: false,
+            stop_at_poll_mounts: false,
+        };
+        let mut filter = PathFilter::new(&FilterConfig::default()).unwrap();
+        let mut found = Vec::new();
+        let result = scan(&root, &rules, &mut filter, &mut Visited::new(), &mut |_| Ok(()), &mut |p, _| {
+            found.push(p.to_path_buf())
+        });
+        let err = result.expect_err("the skipped directory is reported");
+        assert_eq!(err.code, ErrorCode::NameTooLong);
+        let skipped = err.path.expect("the error names the directory");
+        assert!(skipped.starts_with(&top) && skipped.as_os_str().len() >= libc::PATH_MAX as usize);
+        // Everything the OS can reach was walked: the sibling, and the deep chain down to the limit.
+        assert!(found.contains(&root.join("sibling.txt")));
+        assert!(found.iter().filter(|p| p.starts_with(&top)).count() >= 15);
+    }
+}

@@ -324,7 +324,7 @@ describe('BaseReloader watches', () => {
     expect(() => r.watchFile(dir)).toThrow(/is a directory; use watchDir/);
     expect(() => r.watchFile(42 as unknown as string)).toThrow(TypeError);
     expect(() => r.on('filechanged' as 'fileChanged', () => true)).toThrow(/unknown reloader event "filechanged"/);
-    expect(() => new StatReloader({ interval: 0 })).toThrow(/"interval" must be a positive number/);
+    expect(() => new StatReloader({ interval: 0 })).toThrow(/"interval" must be a number of ms from 1/);
     expect(() => new StatReloader({ bogus: 1 } as object)).toThrow(/unknown option "bogus"/);
     expect(() => new WatchfilesReloader({ timeout: -1 })).toThrow(/"timeout"/);
     expect(() => new WatchfilesReloader({ step: 'fast' as unknown as number })).toThrow(/option "step"/);

@@ -4,41 +4,15 @@
  */
 import { createRequire } from 'node:module';
 
-export interface NativeChange {
-  change: number;
-  path: string;
-  pathBytes?: Buffer | null;
-  oldPath?: string | null;
-  oldPathBytes?: Buffer | null;
-  isDir: boolean;
-}
-export interface NativeErrorInfo {
-  code: string;
-  message: string;
-  path?: string | null;
-}
-export interface NativeEvent {
-  changes: NativeChange[];
-  rescan: boolean;
-  error?: NativeErrorInfo | null;
-}
-export interface NativeWatcherHandle {
-  readonly backend: string;
-  readonly pollReason: string;
-  readonly watchCount: number;
-  close(): Promise<void>;
-}
-export interface NativeBinding {
-  NativeWatcher: {
-    start(
-      roots: string[],
-      options: Record<string, unknown>,
-      onEvent: (err: Error | null, event: NativeEvent) => void,
-    ): Promise<NativeWatcherHandle>;
-  };
-  defaultIgnoreDirs(): string[];
-  defaultIgnoreEntries(): string[];
-}
+import type * as Generated from '../index.js';
+
+// The binding's types are the ones napi generates from crates/node (index.d.ts): never re-typed here.
+export type NativeChange = Generated.NativeChange;
+export type NativeErrorInfo = Generated.NativeError;
+export type NativeEvent = Generated.NativeEvent;
+export type NativeOptions = Generated.NativeOptions;
+export type NativeWatcherHandle = Generated.NativeWatcher;
+export type NativeBinding = typeof Generated;
 
 let loaded: { binding?: NativeBinding; reason?: string } | undefined;
 

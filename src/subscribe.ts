@@ -12,6 +12,15 @@ import { WatchError, type ChangeBatch, type Subscription, type WatchOptions } fr
 
 let warnedFallback = false;
 
+/**
+ * Who keeps a subscription alive. A persistent one keeps the process alive, like a server socket, so it
+ * is held here until close() or its signal: a subscription whose result was never stored goes on
+ * working. One with `persistent: false` is only held by its caller: dropped without close(), it is closed
+ * when garbage-collected (its threads joined, its inotify instance freed).
+ */
+const persistentSubscriptions = new Map<() => Promise<void>, Subscription>();
+const dropped = new FinalizationRegistry<() => Promise<void>>((close) => void close());
+
 export type BatchCallback = (changes: ChangeBatch) => void | Promise<void>;
 
 export async function subscribe(
@@ -63,18 +72,26 @@ export async function start(
   // The native threadsafe function is weak and JS timers are unref'd: this handle alone keeps Node alive.
   const keepAlive = resolved.persistent ? setInterval(() => {}, 1 << 30) : undefined;
   let closing: Promise<void> | undefined;
+  // The subscription object is built last and no closure here refers to it: the callbacks the native side
+  // holds must not keep it from being collected.
+  const token = {};
   const close = () => {
     closing ??= (async () => {
       closed = true;
       if (keepAlive) clearInterval(keepAlive);
       resolved.signal?.removeEventListener('abort', close);
+      dropped.unregister(token);
+      persistentSubscriptions.delete(close);
       await handle.close();
     })();
     return closing;
   };
   resolved.signal?.addEventListener('abort', close, { once: true });
+  const subscription: Subscription = { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close };
+  if (resolved.persistent) persistentSubscriptions.set(close, subscription);
+  else dropped.register(subscription, close, token);
   if (resolved.signal?.aborted) await close();
-  return { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close };
+  return subscription;
 }
 
 function filterBatch(batch: ChangeBatch, filter: (c: number, p: string) => boolean, onError: (e: WatchError) => void) {

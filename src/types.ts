@@ -77,7 +77,10 @@ export interface WatchOptions {
   onLimit?: 'error' | 'poll';
   /** Follow symlinked directories inside the tree (each real directory is watched once). Default true. */
   followSymlinks?: boolean;
-  /** Called with errors that happen while watching (subscribe only; watch() throws them from the loop). Default: print to stderr. */
+  /**
+   * Called with errors that happen while watching (an unreadable directory created in the tree, a path too
+   * long to watch). The watcher goes on, and so does a watch() loop. Default: print to stderr.
+   */
   onError?: (error: WatchError) => void;
 }
 
@@ -89,6 +92,7 @@ export type WatchErrorCode =
   | 'ELOOP'
   | 'EMAXWATCH'
   | 'EINVAL'
+  | 'ENAMETOOLONG'
   | 'EIO'
   | 'ECLOSED';
 

@@ -297,7 +297,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     };
     if (o.usePolling) {
       options.forcePolling = true;
-      options.pollDelay = o.interval;
+      options.pollDelay = Math.max(1, Math.round(o.interval));
     }
     return subscribe(roots, onBatch, options);
   }

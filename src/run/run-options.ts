@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:os';
 import type { StdioOptions } from 'node:child_process';
+import { checkMs } from '../options.js';
 import type { ChangeBatch, WatchOptions } from '../types.js';
 import type { RunEventHandler } from './events.js';
 import type { ReloaderKind } from './change-source.js';
@@ -153,11 +154,7 @@ function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
 
 function ms(o: Record<string, unknown>, key: string, dflt: number): number {
   const v = o[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new TypeError(`runProcess: option "${key}" must be a number of ms >= 0, got ${String(v)}`);
-  }
-  return v;
+  return v === undefined ? dflt : checkMs(`runProcess: option "${key}"`, v, 0);
 }
 
 function strings(o: Record<string, unknown>, key: string, dflt: readonly string[]): string[] {

@@ -35,7 +35,9 @@ pub use crate::visited::Visited;
 
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
 /// and `found` on each entry that is not ignored. Returns the mounts to poll it stopped at (see
-/// `ScanRules::stop_at_poll_mounts`).
+/// `ScanRules::stop_at_poll_mounts`). A directory whose path is too long to watch or read (ENAMETOOLONG,
+/// which anyone can create deep in a tree) is skipped and the walk goes on; the first such error is
+/// returned once the rest of the tree is walked, so the caller can report it and keep what was found.
 pub fn scan(
     start: &Path,
     rules: &ScanRules,
@@ -45,6 +47,7 @@ pub fn scan(
     found: &mut dyn FnMut(&Path, Meta),
 ) -> Result<Vec<PollMount>, WatchError> {
     let mut poll_mounts = Vec::new();
+    let mut too_long: Option<WatchError> = None;
     let mut stack = vec![(start.to_path_buf(), dir_device(start))];
     while let Some((dir, dir_dev)) = stack.pop() {
         match before_read(&dir) {
@@ -53,6 +56,10 @@ pub fn scan(
             // Gone (or replaced by a file) since its parent was read: the parent's watch reports that, and a
             // directory moved elsewhere is walked where it lands. The rest of the walk goes on.
             Err(e) if matches!(e.code, ErrorCode::NotFound | ErrorCode::NotDir) && dir != start => continue,
+            Err(e) if e.code == ErrorCode::NameTooLong => {
+                too_long.get_or_insert(e);
+                continue;
+            }
             Err(e) => return Err(e),
         }
         if filter.uses_gitignore() {
@@ -61,6 +68,10 @@ pub fn scan(
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(err) => match skip_or_fail(&err, &dir, rules) {
+                Some(e) if e.code == ErrorCode::NameTooLong => {
+                    too_long.get_or_insert(e);
+                    continue;
+                }
                 Some(e) => return Err(e),
                 None => continue,
             },
@@ -105,7 +116,10 @@ pub fn scan(
             }
         }
     }
-    Ok(poll_mounts)
+    match too_long {
+        Some(e) => Err(e),
+        None => Ok(poll_mounts),
+    }
 }
 
 /// Kind and inode from a directory entry (no stat); the device is its directory's.
@@ -172,5 +186,66 @@ fn skip_or_fail(err: &io::Error, dir: &Path, rules: &ScanRules) -> Option<WatchE
         io::ErrorKind::NotFound => None,
         io::ErrorKind::PermissionDenied if rules.ignore_permission_denied => None,
         _ => Some(WatchError::from_io(err, dir, "reading directory")),
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::config::FilterConfig;
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// Makes `parent/deep/d…d/d…d/…` (18 levels of 250 bytes, deeper than PATH_MAX) with `deep.txt` at the
+    /// bottom, walking down with mkdirat/openat: no path that long can be handed to the kernel whole.
+    fn too_long_tree(parent: &Path) -> PathBuf {
+        let top = parent.join("deep");
+        fs::create_dir(&top).unwrap();
+        let name = CString::new("d".repeat(250)).unwrap();
+        let file = CString::new("deep.txt").unwrap();
+        unsafe {
+            let mut fd = libc::open(CString::new(top.as_os_str().as_bytes()).unwrap().as_ptr(), libc::O_DIRECTORY);
+            assert!(fd >= 0);
+            for _ in 0..18 {
+                assert_eq!(libc::mkdirat(fd, name.as_ptr(), 0o755), 0);
+                let next = libc::openat(fd, name.as_ptr(), libc::O_DIRECTORY);
+                assert!(next >= 0);
+                libc::close(fd);
+                fd = next;
+            }
+            let f = libc::openat(fd, file.as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o644);
+            assert!(f >= 0);
+            libc::close(f);
+            libc::close(fd);
+        }
+        top
+    }
+
+    #[test]
+    fn a_directory_too_long_to_read_is_skipped_and_the_rest_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let top = too_long_tree(&root);
+        fs::write(root.join("sibling.txt"), "x").unwrap();
+        let rules = ScanRules {
+            root: &root,
+            recursive: true,
+            follow_symlinks: true,
+            ignore_permission_denied: false,
+            stat_files: false,
+            stop_at_poll_mounts: false,
+        };
+        let mut filter = PathFilter::new(&FilterConfig::default()).unwrap();
+        let mut found = Vec::new();
+        let result = scan(&root, &rules, &mut filter, &mut Visited::default(), &mut |_| Ok(()), &mut |p, _| {
+            found.push(p.to_path_buf())
+        });
+        let err = result.expect_err("the skipped directory is reported");
+        assert_eq!(err.code, ErrorCode::NameTooLong);
+        let skipped = err.path.expect("the error names the directory");
+        assert!(skipped.starts_with(&top) && skipped.as_os_str().len() >= libc::PATH_MAX as usize);
+        // Everything the OS can reach was walked: the sibling, and the deep chain down to the limit.
+        assert!(found.contains(&root.join("sibling.txt")));
+        assert!(found.iter().filter(|p| p.starts_with(&top)).count() >= 15);
     }
 }

@@ -91,7 +91,29 @@ describe('released when garbage-collected', () => {
   });
 });
 
-describe('kept while persistent', () => {
+describe('kept while in use', () => {
+  it('watch(dir).next() awaited with the iterator itself dropped still gets its batch after collections', () => {
+    const out = runWithGc(`
+      const file = path.join(dir, 'awaited.txt');
+      // Made in a function that returns: no register of this suspended function keeps the iterator.
+      const pending = (() => lib.watch(dir, { step: 20 }).next())();
+      for (let i = 0; i < 5; i++) { global.gc(); await sleep(20); }
+      let settled = false;
+      pending.finally(() => (settled = true));
+      // Written until reported: a write before the watch is in place would only be part of the first scan.
+      for (let i = 0; i < 300 && !settled; i++) { fs.writeFileSync(file, String(i)); global.gc(); await sleep(50); }
+      const r = await pending;
+      out.done = r.done;
+      out.paths = r.done ? [] : r.value.map((c) => c.path);
+      out.file = file;
+      out.released = await released(base, 'the iterator after its last next()');
+    `);
+    expect(out.failed).toBeUndefined();
+    expect(out.done).toBe(false);
+    expect(out.paths).toContain(out.file);
+    expect(out.released).toBe(true);
+  });
+
   it('a persistent subscription whose result was never stored goes on delivering after collections, until its signal', () => {
     const out = runWithGc(`
       const ac = new AbortController();

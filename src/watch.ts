@@ -7,8 +7,8 @@
  * does not end the loop: the watcher goes on, and the error goes to `onError` (default: one line on stderr).
  *
  * An iterator dropped without return() (nothing can read its batches any more) is closed when it is
- * garbage-collected: the state below is shared with the native callbacks, but never points back at the
- * iterator, so the callbacks do not keep it alive.
+ * garbage-collected: the state below is shared with the native callbacks, but points back at the
+ * iterator only while a next() is pending (`watch(dir).next()` awaited alone must still get its batch).
  */
 import { makeBatch, mergeBatches } from './batch.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
@@ -22,7 +22,7 @@ export function watch(paths: string | string[], options: WatchOptions = {}): Asy
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => feed.next(),
+    next: () => feed.next(iterator),
     return: () => feed.finish(),
     async throw(e?: unknown) {
       await feed.finish();
@@ -46,6 +46,9 @@ class Feed {
   private starting: Promise<void> | undefined;
   private done = false;
   private finishing: Promise<IterResult> | undefined;
+  /** The iterator, while a next() is pending: someone awaits it, so it must not be collected. */
+  private owner: object | undefined;
+  private pendingNexts = 0;
   private readonly onAbort = () => {
     this.done = true;
     this.notify();
@@ -53,7 +56,17 @@ class Feed {
 
   constructor(private readonly o: ResolvedOptions) {}
 
-  async next(): Promise<IterResult> {
+  async next(owner: object): Promise<IterResult> {
+    this.owner = owner;
+    this.pendingNexts++;
+    try {
+      return await this.nextBatch();
+    } finally {
+      if (--this.pendingNexts === 0) this.owner = undefined;
+    }
+  }
+
+  private async nextBatch(): Promise<IterResult> {
     if (this.done || this.o.signal?.aborted) return this.finish();
     try {
       await (this.starting ??= this.start());

@@ -33,11 +33,20 @@ pub struct PollMount {
 
 pub use crate::visited::Visited;
 
+/// What a walk found besides entries.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// The mounts to poll it stopped at (see `ScanRules::stop_at_poll_mounts`).
+    pub poll_mounts: Vec<PollMount>,
+    /// The first directory skipped because its path is too long to watch or read (ENAMETOOLONG, which
+    /// anyone can create deep in a tree): the walk went on past it, and the caller reports it.
+    pub too_long: Option<WatchError>,
+}
+
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
-/// and `found` on each entry that is not ignored. Returns the mounts to poll it stopped at (see
-/// `ScanRules::stop_at_poll_mounts`). A directory whose path is too long to watch or read (ENAMETOOLONG,
-/// which anyone can create deep in a tree) is skipped and the walk goes on; the first such error is
-/// returned once the rest of the tree is walked, so the caller can report it and keep what was found.
+/// and `found` on each entry that is not ignored. A directory that cannot be walked for a reason that
+/// concerns it alone (gone, too long a path, unreadable with ignorePermissionDenied) is skipped and the
+/// walk goes on; any other error ends it.
 pub fn scan(
     start: &Path,
     rules: &ScanRules,
@@ -45,7 +54,7 @@ pub fn scan(
     visited: &mut Visited,
     before_read: &mut dyn FnMut(&Path) -> Result<(), WatchError>,
     found: &mut dyn FnMut(&Path, Meta),
-) -> Result<Vec<PollMount>, WatchError> {
+) -> Result<Walked, WatchError> {
     let mut poll_mounts = Vec::new();
     let mut too_long: Option<WatchError> = None;
     let mut stack = vec![(start.to_path_buf(), dir_device(start))];
@@ -116,10 +125,7 @@ pub fn scan(
             }
         }
     }
-    match too_long {
-        Some(e) => Err(e),
-        None => Ok(poll_mounts),
-    }
+    Ok(Walked { poll_mounts, too_long })
 }
 
 /// Kind and inode from a directory entry (no stat); the device is its directory's.
@@ -240,7 +246,7 @@ mod tests {
         let result = scan(&root, &rules, &mut filter, &mut Visited::default(), &mut |_| Ok(()), &mut |p, _| {
             found.push(p.to_path_buf())
         });
-        let err = result.expect_err("the skipped directory is reported");
+        let err = result.expect("the walk goes on").too_long.expect("the skipped directory is reported");
         assert_eq!(err.code, ErrorCode::NameTooLong);
         let skipped = err.path.expect("the error names the directory");
         assert!(skipped.starts_with(&top) && skipped.as_os_str().len() >= libc::PATH_MAX as usize);

@@ -67,11 +67,6 @@ impl Watcher {
         let mut engine = Engine::new(cfg, filter, roots, native, Box::new(sink));
         for ri in 0..engine.roots.len() {
             if let Err(e) = engine.init_root(ri, false) {
-                // A directory too long to watch was skipped and the rest of the root walked: say so, go on.
-                if e.code == ErrorCode::NameTooLong {
-                    (engine.sink)(Output::Error(e));
-                    continue;
-                }
                 if e.code != ErrorCode::MaxWatch {
                     return Err(e);
                 }

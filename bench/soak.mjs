@@ -85,8 +85,10 @@ function options() {
 function commit() {
   try {
     const git = (...a) => execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', 'src', 'crates') ? '+uncommitted src/crates' : '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty}`;
+    // The code under test: the last commit that touched the watcher, not a later bench-only commit.
+    const code = ['src', 'crates', 'index.cjs'];
+    const dirty = git('status', '--porcelain', '--', ...code) ? ' + uncommitted changes' : '';
+    return `${git('log', '-1', '--format=%h', '--', ...code)}${dirty}`;
   } catch {
     return 'unknown';
   }

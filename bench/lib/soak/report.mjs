@@ -35,7 +35,7 @@ function runSection(run) {
   const w = r.writer;
   const kinds = Object.entries(w.byKind).map(([k, v]) => `${k} ${n(v)}`).join(', ');
   const out = [
-    `### ${run.label}: ${run.commit} (${run.date.slice(0, 16).replace('T', ' ')} UTC)`,
+    `### ${run.label}: code at ${run.commit} (${run.date.slice(0, 16).replace('T', ' ')} UTC)`,
     '',
     `\`${run.command}\`: ${n(r.start.files)} files in ${n(r.start.dirs)} directories at the start, ` +
       `${n(r.end.files)} files in ${n(r.end.dirs)} directories at the end; the writer did ${n(w.ops)} operations in ` +

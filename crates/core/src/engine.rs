@@ -1,6 +1,16 @@
 //! The batching thread: one per watcher. It owns what is known of the tree, turns OS events into touched
 //! paths, places watches on new directories (and scans them), polls the roots that need it, rescans after
 //! an overflow, holds batches during VCS operations, and emits each batch to the sink.
+//!
+//! The invariant everything here keeps ("never lose"): every directory below a present root that exists
+//! on disk is either watched under its current path or polled, and every file in it has been reported
+//! since it last changed — whatever order renames, deletes and flushes interleave in. Two rules make it so:
+//! - The tree's directories, their watches and the loop guard change together, only in `add_dir` and
+//!   `remove_dir`, reached from `sync_path`. Nothing else drops a directory from the tree.
+//! - The disk moves ahead of the event queue. So a flush first brings every touched path in step with the
+//!   disk (`sync_path` again): a directory renamed or deleted while the batch gathered is unwatched and
+//!   forgotten then, exactly as its queued event would have done, and the loop guard lets the directory
+//!   be walked again wherever it lands (see visited.rs).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -102,11 +112,28 @@ impl Engine {
         Meta::read(path, self.cfg.follow_symlinks).ok()
     }
 
+    /// What `path` is on disk now, as root `ri` sees it: a root of the wrong kind (a watched directory
+    /// replaced by a file, a watched file replaced by a directory) counts as absent until the right kind
+    /// is back.
+    fn read_in(&self, ri: usize, path: &Path) -> Option<Meta> {
+        let root = &self.roots[ri];
+        if path == root.path {
+            let meta = Meta::read(path, true).ok()?;
+            return (meta.is_dir() != root.is_file).then_some(meta);
+        }
+        self.read(path)
+    }
+
     /// Places the watches of root `ri` and records what is below it. With `report`, every entry found
     /// is part of the next batch as added (a root that came back).
     pub fn init_root(&mut self, ri: usize, report: bool) -> Result<(), WatchError> {
         let path = self.roots[ri].path.clone();
         let meta = Meta::read(&path, true).map_err(|e| WatchError::from_io(&e, &path, "watching"))?;
+        if meta.is_dir() == self.roots[ri].is_file {
+            let (want, found) = if meta.is_dir() { ("file", "directory") } else { ("directory", "file") };
+            let message = format!("{} is a {found} now; it was watched as a {want}", path.display());
+            return Err(WatchError::new(ErrorCode::NotDir, message, Some(&path)));
+        }
         self.roots[ri].present = true;
         let now = Instant::now();
         if report {
@@ -121,7 +148,11 @@ impl Engine {
             }
             return Ok(());
         }
-        self.visited.insert((meta.dev, meta.ino));
+        // The same directory reached through another root (a symlink to it, or a root nested in another):
+        // watched once, under the first path, as the README says.
+        if !self.visited.claim((meta.dev, meta.ino), &path) {
+            return Ok(());
+        }
         if native && !PER_DIR {
             let recursive = self.cfg.recursive;
             self.native_mut().watch(&path, recursive)?;
@@ -201,7 +232,7 @@ impl Engine {
         if !self.roots[ri].present {
             return;
         }
-        let current = self.read(path);
+        let current = self.read_in(ri, path);
         let known = self.tree.get(path).copied();
         let is_dir = current.or(known).is_some_and(|m| m.is_dir());
         if self.filter.is_ignored(&self.roots[ri].path, path, is_dir) {
@@ -213,16 +244,25 @@ impl Engine {
             }
         }
         self.pending.touch(path, known, now);
-        let replaced = |k: &Meta, c: &Meta| k.is_dir() && (!c.is_dir() || k.ino != c.ino || k.dev != c.dev);
-        match (known, current) {
-            (Some(k), Some(c)) if replaced(&k, &c) => {
-                self.remove_dir(path, now);
-                if c.is_dir() {
-                    self.add_dir(ri, path, c);
-                }
+        self.sync_path(ri, path, current, now);
+    }
+
+    /// Brings the tree, the watches and the loop guard in step with what `path` is on disk (`current`).
+    fn sync_path(&mut self, ri: usize, path: &Path, current: Option<Meta>, now: Instant) {
+        let known = self.tree.get(path).copied();
+        let was_dir = known.is_some_and(|k| k.is_dir());
+        let same_dir = matches!((known, current), (Some(k), Some(c)) if k.is_dir() && c.is_dir() && k.ino == c.ino && k.dev == c.dev);
+        // A directory that is gone, or is another one now (replaced, or renamed over), leaves with its subtree.
+        if was_dir && !same_dir {
+            self.remove_dir(path, now);
+        }
+        match current {
+            // A new directory, also where a file or symlink was a moment ago.
+            Some(c) if c.is_dir() && !same_dir => self.add_dir(ri, path, c),
+            Some(c) if !c.is_dir() => self.tree.insert(path, c),
+            None if known.is_some() && !was_dir => {
+                self.tree.remove_subtree(path);
             }
-            (Some(k), None) if k.is_dir() => self.remove_dir(path, now),
-            (None, Some(c)) if c.is_dir() => self.add_dir(ri, path, c),
             _ => {}
         }
         if path == self.roots[ri].path && current.is_none() {
@@ -238,7 +278,7 @@ impl Engine {
             return;
         }
         // A symlink to a directory already watched (or a loop): recorded, not walked again.
-        if !self.visited.insert((meta.dev, meta.ino)) {
+        if !self.visited.claim((meta.dev, meta.ino), path) {
             return;
         }
         if is_root && self.roots[ri].mode == Mode::Native && !PER_DIR {
@@ -260,7 +300,7 @@ impl Engine {
         for (p, m) in self.tree.remove_subtree(path) {
             self.pending.touch(&p, Some(m), now);
             if m.is_dir() {
-                self.visited.remove(&(m.dev, m.ino));
+                self.visited.release((m.dev, m.ino), &p);
                 if let Some(n) = self.native.as_mut() {
                     n.unwatch(&p);
                 }
@@ -358,7 +398,8 @@ impl Engine {
     fn poll_tick(&mut self, now: Instant) {
         for ri in 0..self.roots.len() {
             if !self.roots[ri].present {
-                if self.roots[ri].path.exists() {
+                let path = &self.roots[ri].path;
+                if self.read_in(ri, path).is_some() {
                     if let Err(e) = self.init_root(ri, true) {
                         self.roots[ri].present = false;
                         if e.code != ErrorCode::NotFound {
@@ -444,10 +485,31 @@ impl Engine {
             }
         }
         self.hold_since = None;
-        let follow = self.cfg.follow_symlinks;
-        let batch = self.pending.finish(&mut self.tree, |p| Meta::read(p, follow).ok());
+        self.sync_touched(now);
+        let batch = self.pending.finish(&self.tree);
         if !batch.changes.is_empty() || batch.rescan {
             (self.sink)(Output::Batch(batch));
+        }
+    }
+
+    /// Before a batch is read off: every touched path in step with the disk as it is now, through the same
+    /// `sync_path` as events. The disk moves ahead of the event queue; a directory renamed or deleted since
+    /// its last event is handled here as its queued event would handle it, so nothing below it is lost.
+    /// Paths this touches in turn (a subtree removed or walked) are in step already.
+    fn sync_touched(&mut self, now: Instant) {
+        let mut paths = self.pending.paths();
+        // Parents first: a removed directory takes its entries along, and they cost no stat of their own.
+        paths.sort_by_key(|p| p.components().count());
+        for path in paths {
+            let Some(ri) = self.root_for(&path) else { continue };
+            if !self.roots[ri].present {
+                continue;
+            }
+            if self.tree.get(&path).is_none() && path.parent().is_some_and(|d| self.tree.get(d).is_none()) && path != self.roots[ri].path {
+                continue; // its directory left the tree, and the entry with it
+            }
+            let current = self.read_in(ri, &path);
+            self.sync_path(ri, &path, current, now);
         }
     }
 

@@ -16,6 +16,7 @@ mod pending;
 pub mod scan;
 pub mod tree;
 pub mod vcs;
+mod visited;
 mod watcher;
 
 pub use change::{Batch, Change, FileChange, Output};

@@ -1,7 +1,7 @@
 //! The batch being collected: which paths were touched and what each was before the batch began. At the
-//! end each path's net effect is read off by comparing that "before" with the disk now, which gives
-//! watchfiles' coalescing for free (added+deleted = nothing, deleted+added = modified) and makes an
-//! editor's atomic save read as one modification.
+//! end each path's net effect is read off by comparing that "before" with the tree, which the engine has
+//! just brought in step with the disk. That gives watchfiles' coalescing for free (added+deleted =
+//! nothing, deleted+added = modified) and makes an editor's atomic save read as one modification.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,11 @@ impl Pending {
         self.last = Some(now);
     }
 
+    /// Every path touched so far in this batch.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.touched.keys().cloned().collect()
+    }
+
     pub fn was_touched(&self, path: &Path) -> bool {
         self.touched.contains_key(path)
     }
@@ -56,8 +61,10 @@ impl Pending {
         Some((last + step).min(first + debounce))
     }
 
-    /// Ends the batch: each touched path's net effect, with the tree updated to the disk as it is now.
-    pub fn finish(&mut self, tree: &mut Tree, read: impl Fn(&Path) -> Option<Meta>) -> Batch {
+    /// Ends the batch: each touched path's net effect, from its state before the batch to its state in
+    /// `tree` now. The tree is not changed here: keeping it in step with the disk (and the watches with
+    /// it) is the engine's job, done just before.
+    pub fn finish(&mut self, tree: &Tree) -> Batch {
         let touched = std::mem::take(&mut self.touched);
         let renames = std::mem::take(&mut self.renames);
         let rescan = std::mem::replace(&mut self.rescan, false);
@@ -66,13 +73,7 @@ impl Pending {
 
         let mut changes = Vec::with_capacity(touched.len());
         for (path, before) in touched {
-            let after = read(&path);
-            match after {
-                Some(meta) => tree.insert(&path, meta),
-                None => {
-                    tree.remove_subtree(&path);
-                }
-            }
+            let after = tree.get(&path).copied();
             let change = match (before, after) {
                 (None, None) => continue,
                 (None, Some(_)) => Change::Added,

@@ -31,8 +31,7 @@ pub struct PollMount {
     pub reason: String,
 }
 
-/// Real directories already walked, by (device, inode): each is watched once, and symlink loops end.
-pub type Visited = HashSet<(u64, u64)>;
+pub use crate::visited::Visited;
 
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
 /// and `found` on each entry that is not ignored. Returns the mounts to poll it stopped at (see
@@ -51,6 +50,9 @@ pub fn scan(
         match before_read(&dir) {
             Ok(()) => {}
             Err(e) if e.code == ErrorCode::Access && rules.ignore_permission_denied => continue,
+            // Gone (or replaced by a file) since its parent was read: the parent's watch reports that, and a
+            // directory moved elsewhere is walked where it lands. The rest of the walk goes on.
+            Err(e) if matches!(e.code, ErrorCode::NotFound | ErrorCode::NotDir) && dir != start => continue,
             Err(e) => return Err(e),
         }
         if filter.uses_gitignore() {
@@ -98,7 +100,7 @@ pub fn scan(
                     continue;
                 }
             }
-            if visited.insert((meta.dev, meta.ino)) {
+            if visited.claim((meta.dev, meta.ino), &path) {
                 stack.push((path, meta.dev));
             }
         }
@@ -137,7 +139,7 @@ fn dir_device(_dir: &Path) -> u64 {
 
 /// Counts the directories a walk would watch, without reading file metadata (for the inotify budget).
 pub fn count_dirs(start: &Path, rules: &ScanRules, filter: &PathFilter) -> usize {
-    let mut seen: Visited = HashSet::new();
+    let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let mut count = 0;
     let mut stack = vec![start.to_path_buf()];
     while let Some(dir) = stack.pop() {

@@ -32,7 +32,11 @@ type Paths = Arc<Mutex<HashMap<WatchDescriptor, PathBuf>>>;
 
 pub struct InotifyBackend {
     watches: Watches,
+    /// Each watched path's descriptor. The kernel gives one descriptor per inode, so while a renamed
+    /// directory's events are still queued its old and new paths can share one: the newest path names the
+    /// descriptor's events, and the kernel watch is removed only when no path holds it any more.
     by_path: HashMap<PathBuf, WatchDescriptor>,
+    holders: HashMap<WatchDescriptor, usize>,
     paths: Paths,
     stop_fd: libc::c_int,
     reader: Option<JoinHandle<()>>,
@@ -54,7 +58,14 @@ impl InotifyBackend {
             .name("watchfiles-inotify".into())
             .spawn(move || read_loop(inotify, wake_fd, reader_paths, tx))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
-        Ok(InotifyBackend { watches, by_path: HashMap::new(), paths, stop_fd: fds[1], reader: Some(reader) })
+        Ok(InotifyBackend {
+            watches,
+            by_path: HashMap::new(),
+            holders: HashMap::new(),
+            paths,
+            stop_fd: fds[1],
+            reader: Some(reader),
+        })
     }
 }
 
@@ -65,21 +76,37 @@ impl super::OsWatcher for InotifyBackend {
         }
         let wd = self.watches.add(dir, MASK).map_err(|e| add_error(&e, dir))?;
         self.paths.lock().unwrap_or_else(|p| p.into_inner()).insert(wd.clone(), dir.to_path_buf());
+        *self.holders.entry(wd.clone()).or_default() += 1;
         self.by_path.insert(dir.to_path_buf(), wd);
         Ok(())
     }
 
     fn unwatch(&mut self, dir: &Path) {
-        if let Some(wd) = self.by_path.remove(dir) {
-            let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
-            // Only forget the descriptor if it still names this path (the kernel may have handed it on).
-            if paths.get(&wd).is_some_and(|p| p == dir) {
-                paths.remove(&wd);
+        let Some(wd) = self.by_path.remove(dir) else { return };
+        let left = match self.holders.get_mut(&wd) {
+            Some(n) => {
+                *n -= 1;
+                *n
             }
-            drop(paths);
-            // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
-            let _ = self.watches.remove(wd);
+            None => 0,
+        };
+        let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
+        if left > 0 {
+            // Another path holds this inode's watch (the directory's new name): its events keep that name.
+            if paths.get(&wd).is_some_and(|p| p == dir) {
+                if let Some(other) = self.by_path.iter().find(|(_, w)| **w == wd).map(|(p, _)| p.clone()) {
+                    paths.insert(wd, other);
+                }
+            }
+            return;
         }
+        self.holders.remove(&wd);
+        if paths.get(&wd).is_some_and(|p| p == dir) {
+            paths.remove(&wd);
+        }
+        drop(paths);
+        // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
+        let _ = self.watches.remove(wd);
     }
 
     fn watch_count(&self) -> usize {

@@ -1,0 +1,154 @@
+//! Issue 10's reproductions, each on real files: what the watcher once lost or misreported.
+
+#[path = "fuzz/model.rs"]
+mod model;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use watchfiles_core::{Batch, Change, Output, WatchConfig, Watcher};
+
+use model::{list, Model};
+
+fn start(roots: Vec<PathBuf>, tweak: impl FnOnce(&mut WatchConfig)) -> (Watcher, Receiver<Output>) {
+    let mut cfg = WatchConfig::new(roots);
+    tweak(&mut cfg);
+    let (tx, rx) = channel();
+    let w = Watcher::start(cfg, move |out| {
+        let _ = tx.send(out);
+    })
+    .expect("watcher starts");
+    (w, rx)
+}
+
+/// Batches until one mentions `until` (within 20 s); errors fail the test.
+fn until(rx: &Receiver<Output>, until: &Path) -> Vec<Batch> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut out = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Output::Batch(b)) => {
+                let done = b.changes.iter().any(|c| c.path == until);
+                out.push(b);
+                if done {
+                    return out;
+                }
+            }
+            Ok(Output::Error(e)) => panic!("unexpected error {:?}: {}", e.code, e.message),
+            Err(_) => panic!("{} was not reported within 20 s (got {out:?})", until.display()),
+        }
+    }
+}
+
+/// Nothing at all arrives for `quiet`.
+fn assert_silent(rx: &Receiver<Output>, quiet: Duration) {
+    if let Ok(out) = rx.recv_timeout(quiet) {
+        panic!("expected nothing, got {out:?}");
+    }
+}
+
+fn tmp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    (dir, root)
+}
+
+#[test]
+fn a_directory_renamed_while_its_burst_is_flushed_is_watched_under_its_new_name() {
+    // 2,000 files in a new directory, renamed 10-45 ms later (around the flush, with step 20), then a probe
+    // written into it: every file and the probe must be reported under the new name.
+    let (_d, root) = tmp();
+    let (_w, rx) = start(vec![root.clone()], |c| c.step = Duration::from_millis(20));
+    let mut model = Model::new(list(&root));
+    for (i, delay) in (10..=45).step_by(5).enumerate() {
+        let fresh = root.join(format!("new{i}"));
+        fs::create_dir(&fresh).unwrap();
+        for f in 0..2000 {
+            fs::write(fresh.join(format!("f{f}")), "x").unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(delay));
+        let moved = root.join(format!("moved{i}"));
+        fs::rename(&fresh, &moved).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        fs::write(moved.join("probe"), "p").unwrap();
+        let sentinel = root.join(format!("sentinel{i}"));
+        fs::write(&sentinel, "s").unwrap();
+        for b in until(&rx, &sentinel) {
+            model.apply(&b);
+        }
+        let problems = model.diff(&root, &list(&root));
+        assert!(problems.is_empty(), "rename after {delay} ms: {} problems, first: {:?}", problems.len(), &problems[..problems.len().min(5)]);
+        assert!(model.anomalies.is_empty(), "{:?}", model.anomalies);
+    }
+}
+
+#[test]
+fn a_root_replaced_by_a_file_is_reported_once_and_followed_when_it_returns() {
+    let (_d, base) = tmp();
+    let root = base.join("root");
+    fs::create_dir(&root).unwrap();
+    fs::write(root.join("a.txt"), "a").unwrap();
+    let (_w, rx) = start(vec![root.clone()], |c| {
+        c.step = Duration::from_millis(20);
+        c.poll_delay = Duration::from_millis(30);
+    });
+    fs::remove_dir_all(&root).unwrap();
+    fs::write(&root, "now a file").unwrap();
+    let got: Vec<(Change, PathBuf)> =
+        until(&rx, &root).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).collect();
+    assert!(got.contains(&(Change::Deleted, root.clone())), "{got:?}");
+    assert!(got.contains(&(Change::Deleted, root.join("a.txt"))), "{got:?}");
+    assert!(!got.iter().any(|(c, _)| *c == Change::Added), "a file where the root was is not the root coming back: {got:?}");
+    // Ten poll intervals: no "added <root>", no ENOTDIR, nothing.
+    assert_silent(&rx, Duration::from_millis(300));
+    fs::remove_file(&root).unwrap();
+    fs::create_dir(&root).unwrap();
+    fs::write(root.join("b.txt"), "b").unwrap();
+    let back: Vec<(Change, PathBuf)> =
+        until(&rx, &root.join("b.txt")).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).collect();
+    assert!(back.contains(&(Change::Added, root.clone())), "{back:?}");
+    // Followed again with OS events once it is back.
+    fs::write(root.join("c.txt"), "c").unwrap();
+    until(&rx, &root.join("c.txt"));
+}
+
+#[test]
+fn a_file_root_replaced_by_a_directory_is_reported_once_and_followed_when_it_returns() {
+    let (_d, base) = tmp();
+    let file = base.join("only.txt");
+    fs::write(&file, "1").unwrap();
+    let (_w, rx) = start(vec![file.clone()], |c| {
+        c.step = Duration::from_millis(20);
+        c.poll_delay = Duration::from_millis(30);
+    });
+    fs::remove_file(&file).unwrap();
+    fs::create_dir(&file).unwrap();
+    let got: Vec<(Change, PathBuf)> =
+        until(&rx, &file).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).collect();
+    assert_eq!(got, vec![(Change::Deleted, file.clone())]);
+    assert_silent(&rx, Duration::from_millis(300));
+    fs::remove_dir(&file).unwrap();
+    fs::write(&file, "2").unwrap();
+    let back: Vec<(Change, PathBuf)> =
+        until(&rx, &file).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).collect();
+    assert_eq!(back, vec![(Change::Added, file.clone())]);
+}
+
+#[test]
+fn a_directory_reached_through_two_roots_is_reported_under_the_first() {
+    let (_d, base) = tmp();
+    let real = base.join("real");
+    fs::create_dir(&real).unwrap();
+    let link = base.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for (roots, first) in [(vec![real.clone(), link.clone()], &real), (vec![link.clone(), real.clone()], &link)] {
+        let (_w, rx) = start(roots, |c| c.step = Duration::from_millis(20));
+        let name = format!("x-{}", first.file_name().unwrap().to_string_lossy());
+        fs::write(real.join(&name), "x").unwrap();
+        let batches = until(&rx, &first.join(&name));
+        let paths: Vec<&PathBuf> = batches.iter().flat_map(|b| b.changes.iter().map(|c| &c.path)).collect();
+        assert_eq!(paths, vec![&first.join(&name)], "reported once, under the first root");
+    }
+}

@@ -1,11 +1,12 @@
 /**
  * A soak consumer, in its own process so its RSS and CPU are its own. argv: <mode> <root> <distIndex>
- * <delayMs> [<watch options as JSON>]. mode 'subscribe': subscribe() with a callback; mode 'watch': a for-await loop over watch()
- * whose body takes `delayMs` per batch (a slow consumer: batches queue up and are merged meanwhile).
+ * <delayMs> [<watch options as JSON>]. mode 'subscribe': subscribe() with a callback; mode 'watch': a
+ * for-await loop over watch() whose body takes `delayMs` per batch (a slow consumer: batches queue up and
+ * are merged meanwhile).
  *
  * Every batch is applied to the starting listing (model.mjs). The parent drives it over IPC:
  *   { type: 'wait', path, present }  -> { type: 'waited', path, present } once the model agrees
- *   { type: 'compare' }              -> { type: 'compared', compare, stats, errors } (model vs disk now)
+ *   { type: 'compare' }              -> { type: 'compared', compare, stats, errors, memory } (model vs disk now)
  *   { type: 'stop' }                 -> closes the watcher and exits
  * It sends { type: 'ready', start } once its watcher is ready.
  */
@@ -91,7 +92,10 @@ process.on('message', async (msg) => {
     waiting = { path: msg.path, present: msg.present };
     checkWaiting();
   } else if (msg.type === 'compare') {
-    send({ type: 'compared', compare: model.compare(listTree(root)), stats: model.stats(), errors, ended });
+    // Where the memory is at the end: the JS heap (the model, batches) versus everything else (native).
+    const m = process.memoryUsage();
+    const memory = { heapUsedMb: m.heapUsed / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20, externalMb: m.external / 2 ** 20 };
+    send({ type: 'compared', compare: model.compare(listTree(root)), stats: model.stats(), errors, ended, memory });
   } else if (msg.type === 'stop') {
     ac.abort();
     await sub?.close();

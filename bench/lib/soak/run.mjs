@@ -161,6 +161,7 @@ export async function runSoak(options = {}, log = () => {}) {
         rssEndMb: rss.at(-1),
         rssMaxMb: Math.max(...rss),
         hwmMb: series.at(-1)?.hwmMb,
+        memoryAtEnd: compared.memory ?? null,
         cpuPctDuringChurn: ((cpu1[i] - cpu0[i]) / churnS) * 100,
         cpuS: (series.at(-1)?.cpuS ?? 0) - (series[0]?.cpuS ?? 0),
         series: series.map((s) => [Math.round(s.t), Math.round(s.rssMb * 10) / 10, Math.round(s.cpuS * 100) / 100]),

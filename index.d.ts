@@ -33,8 +33,15 @@ export declare function defaultIgnoreEntries(): Array<string>
 export interface NativeChange {
   /** 1 added, 2 modified, 3 deleted. */
   change: number
+  /**
+   * The path as text; where the name is not valid UTF-8 this is a lossy rendering and `path_bytes` holds
+   * the real name.
+   */
   path: string
+  /** The path's bytes, only when they are not valid UTF-8 (a Buffer that fs functions accept as a path). */
+  pathBytes?: Buffer
   oldPath?: string
+  oldPathBytes?: Buffer
   isDir: boolean
 }
 

@@ -103,9 +103,14 @@ describe('bursts', () => {
         made.add(file);
       }
     }
+    // One set per probe (not one per file): the check must cost O(files), or it outlasts the watcher.
     const reported = () => new Set(t.rec!.batches.flat().filter((c) => c.change === Change.added).map((c) => c.path));
-    await waitFor(() => [...made].every((f) => reported().has(f)), 'all 5,000 files reported', 20_000, 50);
-    const missing = [...made].filter((f) => !reported().has(f));
+    const unreported = () => {
+      const seen = reported();
+      return [...made].filter((f) => !seen.has(f));
+    };
+    await waitFor(() => unreported().length === 0, 'all 5,000 files reported', 20_000, 50);
+    const missing = unreported();
     expect(missing).toEqual([]);
   });
 
@@ -282,5 +287,55 @@ describe('callbacks that throw', () => {
     } finally {
       await sub.close();
     }
+  });
+});
+
+describe('names that are not valid UTF-8', () => {
+  // Two names whose bytes differ only in a byte that is not UTF-8: as text both read "caf\uFFFD.txt".
+  const rawName = (dir: string, byte: number) =>
+    Buffer.concat([Buffer.from(`${dir}${path.sep}caf`), Buffer.from([byte]), Buffer.from('.txt')]);
+
+  it('are reported with their real bytes in pathBytes, two names never merged into one', async () => {
+    t.rec = await record(t.dir);
+    const names = [rawName(t.dir, 0xe9), rawName(t.dir, 0xe8)];
+    for (const n of names) fs.writeFileSync(n, 'x');
+    await t.rec.settle(t.dir);
+    const raw = t.rec.batches.flat().filter((c) => c.pathBytes);
+    expect(raw).toHaveLength(2);
+    for (const c of raw) {
+      expect(c.change).toBe(Change.added);
+      expect(c.path).toBe(path.join(t.dir, 'caf\uFFFD.txt'));
+      expect(fs.existsSync(c.pathBytes!)).toBe(true);
+    }
+    expect(raw.map((c) => c.pathBytes!.toString('hex')).sort()).toEqual(names.map((n) => n.toString('hex')).sort());
+    // Valid names carry no pathBytes.
+    expect(t.rec.batches.flat().filter((c) => !c.pathBytes).every((c) => !c.path.includes('\uFFFD'))).toBe(true);
+  });
+
+  it('stay two changes when watch() merges batches queued behind a slow consumer', async () => {
+    const ac = new AbortController();
+    const names = [rawName(t.dir, 0xe9), rawName(t.dir, 0xe8)];
+    const seen: Buffer[] = [];
+    let started = false;
+    const iterate = (async () => {
+      for await (const batch of watch(t.dir, { signal: ac.signal, step: 10 })) {
+        if (!started) {
+          started = true;
+          // While this consumer is busy, two batches arrive and queue; the next pull merges them.
+          fs.writeFileSync(names[0]!, 'x');
+          await new Promise((r) => setTimeout(r, 60));
+          fs.writeFileSync(names[1]!, 'y');
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        for (const c of batch) if (c.pathBytes) seen.push(c.pathBytes);
+        if (seen.length >= 2) ac.abort();
+      }
+    })();
+    const first = path.join(t.dir, 'first.txt');
+    await waitFor(() => (fs.writeFileSync(first, String(Date.now())), started), 'the watch to report a first change', 10_000);
+    await waitFor(() => seen.length >= 2, 'both raw names', 10_000);
+    ac.abort();
+    await iterate;
+    expect(seen.map((b) => b.toString('hex')).sort()).toEqual(names.map((n) => n.toString('hex')).sort());
   });
 });

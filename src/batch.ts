@@ -23,16 +23,23 @@ export function mergeBatches(batches: readonly ChangeBatch[]): ChangeBatch {
   for (const batch of batches) {
     rescan ||= batch.rescan;
     for (const c of batch) {
-      const prev = byPath.get(c.path);
+      const key = changeKey(c);
+      const prev = byPath.get(key);
       if (!prev) {
-        byPath.set(c.path, { ...c });
+        byPath.set(key, { ...c });
         continue;
       }
       const net = combine(prev.change, c.change);
-      byPath.set(c.path, net === undefined ? null : { ...prev, ...c, change: net });
+      byPath.set(key, net === undefined ? null : { ...prev, ...c, change: net });
     }
   }
   const out: FileChange[] = [];
   for (const c of byPath.values()) if (c) out.push(c);
   return makeBatch(out, rescan);
+}
+
+/** What names a change's path uniquely: its text, or its bytes where the text is a lossy rendering. */
+export function changeKey(c: FileChange): string {
+  // NUL cannot occur in a path, so a bytes key never equals a text one.
+  return c.pathBytes ? `\0${c.pathBytes.toString('hex')}` : c.path;
 }

@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 export interface NativeChange {
   change: number;
   path: string;
+  pathBytes?: Buffer | null;
   oldPath?: string | null;
+  oldPathBytes?: Buffer | null;
   isDir: boolean;
 }
 export interface NativeErrorInfo {

@@ -17,6 +17,14 @@ export interface FileChange {
   oldPath?: string;
   /** True when the path is (or, for `deleted`, was) a directory. */
   isDir?: boolean;
+  /**
+   * Only for a name that is not valid UTF-8 (possible on Linux): its real bytes, which `fs` functions take as
+   * a path. `path` then renders the name lossily (U+FFFD for each bad byte) and may not exist as written; two
+   * such names that render alike stay two changes, told apart by `pathBytes`.
+   */
+  pathBytes?: Buffer;
+  /** `oldPath`'s real bytes, likewise only when it is not valid UTF-8. */
+  oldPathBytes?: Buffer;
 }
 
 /**

@@ -28,6 +28,8 @@ export async function startNative(
     const changes: FileChange[] = event.changes.map((c) => {
       const fc: FileChange = { change: c.change, path: c.path, isDir: c.isDir };
       if (c.oldPath) fc.oldPath = c.oldPath;
+      if (c.pathBytes) fc.pathBytes = c.pathBytes;
+      if (c.oldPathBytes) fc.oldPathBytes = c.oldPathBytes;
       return fc;
     });
     sinks.onBatch(makeBatch(changes, event.rescan));

@@ -37,6 +37,10 @@ pub enum Msg {
 
 pub type Sink = Box<dyn Fn(Output) + Send>;
 
+fn unreadable(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Native,
@@ -48,8 +52,17 @@ pub struct Root {
     pub path: PathBuf,
     pub is_file: bool,
     pub mode: Mode,
-    /// False while the root does not exist (deleted); it is looked for again at each poll tick.
+    /// False while the root does not exist (deleted), is of the wrong kind, or cannot be read (with
+    /// ignorePermissionDenied); it is looked for again at each poll tick.
     pub present: bool,
+    /// The user was told this root cannot be read; said once until it can.
+    pub denied_said: bool,
+}
+
+impl Root {
+    pub fn new(path: PathBuf, is_file: bool, mode: Mode) -> Root {
+        Root { path, is_file, mode, present: true, denied_said: false }
+    }
 }
 
 pub struct Engine {
@@ -134,7 +147,11 @@ impl Engine {
             let message = format!("{} is a {found} now; it was watched as a {want}", path.display());
             return Err(WatchError::new(ErrorCode::NotDir, message, Some(&path)));
         }
+        if !self.roots[ri].is_file && self.cfg.ignore_permission_denied && unreadable(&path) {
+            return Ok(self.wait_until_readable(ri));
+        }
         self.roots[ri].present = true;
+        self.roots[ri].denied_said = false;
         let now = Instant::now();
         if report {
             self.pending.touch(&path, None, now);
@@ -158,6 +175,22 @@ impl Engine {
             self.native_mut().watch(&path, recursive)?;
         }
         self.scan_new_dir(ri, &path, report)
+    }
+
+    /// A root directory we may not read, with ignorePermissionDenied: nothing below it can be watched yet.
+    /// Say so once, and look again at each poll tick: it is picked up (and reported) once it is readable.
+    fn wait_until_readable(&mut self, ri: usize) {
+        self.roots[ri].present = false;
+        self.schedule_poll(Instant::now());
+        if !self.roots[ri].denied_said {
+            self.roots[ri].denied_said = true;
+            let path = self.roots[ri].path.clone();
+            let message = format!(
+                "permission denied reading {}: nothing in it is watched until it becomes readable (ignorePermissionDenied is set, so watching goes on and it is picked up then)",
+                path.display()
+            );
+            self.report(WatchError::new(ErrorCode::Access, message, Some(&path)));
+        }
     }
 
     fn native_mut(&mut self) -> &mut NativeBackend {
@@ -203,7 +236,7 @@ impl Engine {
         if self.roots.iter().any(|r| r.path == mount.path) {
             return;
         }
-        self.roots.push(Root { path: mount.path, is_file: false, mode: Mode::Poll(mount.reason), present: true });
+        self.roots.push(Root::new(mount.path, false, Mode::Poll(mount.reason)));
         let ri = self.roots.len() - 1;
         if let Err(e) = self.init_root(ri, report) {
             self.roots[ri].present = false;

@@ -58,7 +58,7 @@ impl Watcher {
             if meta.is_dir() {
                 filter.load_gitignore_ancestors(path);
             }
-            roots.push(Root { path: path.clone(), is_file: !meta.is_dir(), mode, present: true });
+            roots.push(Root::new(path.clone(), !meta.is_dir(), mode));
         }
         let needed = check_budget(&cfg, &filter, &mut roots)?;
 

@@ -152,3 +152,61 @@ fn a_directory_reached_through_two_roots_is_reported_under_the_first() {
         assert_eq!(paths, vec![&first.join(&name)], "reported once, under the first root");
     }
 }
+
+/// Runs this test binary's test `name` again as the unprivileged user nobody (root reads everything, so
+/// permissions only bind another user). The binary is copied to a world-readable place first, so it does
+/// not matter where the checkout lives (often under a home directory nobody may enter).
+fn run_as_nobody(name: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let place = tempfile::tempdir().unwrap();
+    fs::set_permissions(place.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = place.path().join("never_lose");
+    fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(&exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env("NEVER_LOSE_AS_NOBODY", "1")
+        .env("TMPDIR", "/tmp")
+        .uid(65534)
+        .gid(65534)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("1 passed"), "as nobody:\n{text}");
+}
+
+#[test]
+fn an_unreadable_root_with_ignore_permission_denied_is_said_once_and_picked_up_when_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    if std::env::var_os("NEVER_LOSE_AS_NOBODY").is_none() && unsafe { libc::geteuid() } == 0 {
+        return run_as_nobody("an_unreadable_root_with_ignore_permission_denied_is_said_once_and_picked_up_when_readable");
+    }
+    let (_d, base) = tmp();
+    let root = base.join("locked");
+    fs::create_dir(&root).unwrap();
+    fs::write(root.join("early.txt"), "e").unwrap();
+    fs::set_permissions(&root, fs::Permissions::from_mode(0o000)).unwrap();
+    let (_w, rx) = start(vec![root.clone()], |c| {
+        c.step = Duration::from_millis(20);
+        c.poll_delay = Duration::from_millis(30);
+        c.ignore_permission_denied = true;
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(Output::Error(e)) => {
+            assert_eq!(e.path.as_deref(), Some(root.as_path()));
+            assert!(e.message.contains("until it becomes readable"), "{}", e.message);
+        }
+        other => panic!("expected one EACCES notice, got {other:?}"),
+    }
+    assert_silent(&rx, Duration::from_millis(300)); // said once, not every poll
+    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+    let got: Vec<(Change, PathBuf)> = until(&rx, &root.join("early.txt"))
+        .iter()
+        .flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone())))
+        .collect();
+    assert!(got.contains(&(Change::Added, root.join("early.txt"))), "{got:?}");
+    fs::write(root.join("later.txt"), "l").unwrap();
+    until(&rx, &root.join("later.txt"));
+}

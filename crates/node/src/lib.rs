@@ -41,8 +41,13 @@ pub struct NativeOptions {
 pub struct NativeChange {
     /// 1 added, 2 modified, 3 deleted.
     pub change: u32,
+    /// The path as text; where the name is not valid UTF-8 this is a lossy rendering and `path_bytes` holds
+    /// the real name.
     pub path: String,
+    /// The path's bytes, only when they are not valid UTF-8 (a Buffer that fs functions accept as a path).
+    pub path_bytes: Option<Buffer>,
     pub old_path: Option<String>,
+    pub old_path_bytes: Option<Buffer>,
     pub is_dir: bool,
 }
 
@@ -225,7 +230,9 @@ fn to_event(out: Output) -> NativeEvent {
                 .map(|c| NativeChange {
                     change: c.change as u32,
                     path: c.path.to_string_lossy().into_owned(),
-                    old_path: c.old_path.map(|p| p.to_string_lossy().into_owned()),
+                    path_bytes: raw_bytes(&c.path),
+                    old_path: c.old_path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+                    old_path_bytes: c.old_path.as_deref().and_then(raw_bytes),
                     is_dir: c.is_dir,
                 })
                 .collect(),
@@ -241,6 +248,23 @@ fn to_event(out: Output) -> NativeEvent {
                 path: e.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
             }),
         },
+    }
+}
+
+/// The bytes of a path that is not valid UTF-8 (so its text form cannot name it); None for every other.
+fn raw_bytes(path: &std::path::Path) -> Option<Buffer> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(Buffer::from(path.as_os_str().as_bytes().to_vec()))
+    }
+    #[cfg(not(unix))]
+    {
+        // Windows paths are UTF-16; an unpaired surrogate is the only case, and WTF-8 keeps it distinct.
+        Some(Buffer::from(path.as_os_str().as_encoded_bytes().to_vec()))
     }
 }
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mergeSoakSection } from './lib/soak/report.mjs';
+import { writeSoakSection } from './lib/soak/report.mjs';
 import { consumerClean, DEFAULTS, runSoak } from './lib/soak/run.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -94,6 +94,13 @@ function commit() {
   }
 }
 
+/** The command as a reader would retype it: quoted where needed, without the machine-local --json path. */
+function commandLine(args) {
+  const kept = args.filter((a, i) => a !== '--json' && args[i - 1] !== '--json' && !a.startsWith('--json='));
+  const quoted = kept.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
+  return quoted.length ? `npm run soak -- ${quoted.join(' ')}` : 'npm run soak';
+}
+
 let opts;
 try {
   opts = options();
@@ -112,7 +119,7 @@ const run = {
   label: opts.label,
   commit: commit(),
   date: new Date().toISOString(),
-  command: `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
+  command: commandLine(process.argv.slice(2)),
   results,
 };
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(run, null, 2) + '\n');
@@ -121,7 +128,7 @@ if (opts.record) {
   const soak = fs.existsSync(jsonPath) ? JSON.parse(fs.readFileSync(jsonPath, 'utf8')) : { runs: [] };
   soak.runs = [...soak.runs.filter((r) => r.label !== run.label), run];
   fs.writeFileSync(jsonPath, JSON.stringify(soak, null, 2) + '\n');
-  mergeSoakSection(path.join(BENCH_DIR, 'RESULTS.md'), soak);
+  writeSoakSection(soak);
   log(`recorded as "${run.label}" in bench/soak.json and bench/RESULTS.md`);
 }
 let clean = true;

@@ -1,8 +1,7 @@
 /**
- * The "Soak" section of bench/RESULTS.md, rendered from bench/soak.json (every labelled run kept there),
- * and merged into RESULTS.md in place, so `npm run bench` and `npm run soak` each own their part.
+ * The "Soak" section of bench/RESULTS.md, rendered from bench/soak.json (every labelled run kept there).
  */
-import fs from 'node:fs';
+import { writeSection } from '../section.mjs';
 
 const HEADING = '## Soak: churn on a watched tree (bench/soak.mjs)';
 const n = (x) => (typeof x === 'number' ? x.toLocaleString('en-US') : '–');
@@ -82,23 +81,7 @@ export function renderSoak(soak) {
   ];
 }
 
-/** Replaces (or adds, before the notes on watchers) the Soak section of the markdown file `mdPath`. */
-export function mergeSoakSection(mdPath, soak) {
-  const section = renderSoak(soak).join('\n').trimEnd() + '\n';
-  const text = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, 'utf8') : '# watchfiles-node benchmarks\n';
-  const lines = text.split('\n');
-  const at = lines.findIndex((l) => l === HEADING);
-  let before;
-  let after;
-  if (at >= 0) {
-    const next = lines.findIndex((l, i) => i > at && l.startsWith('## '));
-    before = lines.slice(0, at);
-    after = next >= 0 ? lines.slice(next) : [];
-  } else {
-    const notes = lines.findIndex((l) => l.startsWith('## What "ready" means'));
-    before = notes >= 0 ? lines.slice(0, notes) : lines;
-    after = notes >= 0 ? lines.slice(notes) : [];
-  }
-  const head = before.join('\n').trimEnd();
-  fs.writeFileSync(mdPath, `${head}\n\n${section}${after.length ? `\n${after.join('\n')}` : ''}`.replace(/\n*$/, '\n'));
+/** Writes the Soak section of bench/RESULTS.md (its own marked block; the rest is left alone). */
+export function writeSoakSection(soak) {
+  return writeSection('soak', renderSoak(soak).join('\n'));
 }

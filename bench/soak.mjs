@@ -24,6 +24,7 @@ const USAGE = `Usage: node bench/soak.mjs [options]   (npm run soak -- [options]
   --watch-delay MS  time the watch() consumer spends on each batch (default ${DEFAULTS.watchDelayMs})
   --step MS         the watchers' step option (default: the library's, 50)
   --debounce MS     the watchers' debounce option (default: the library's, 1600)
+  --force-polling   both watchers poll instead of using OS events
   --sample-ms MS    RSS/CPU sampling interval (default ${DEFAULTS.sampleMs})
   --label NAME      record the run in bench/soak.json and RESULTS.md under NAME (default: "latest");
                     a later run with the same label replaces it
@@ -45,6 +46,7 @@ function options() {
       'sample-ms': { type: 'string' },
       step: { type: 'string' },
       debounce: { type: 'string' },
+      'force-polling': { type: 'boolean', default: false },
       label: { type: 'string', default: 'latest' },
       json: { type: 'string' },
       'no-record': { type: 'boolean', default: false },
@@ -75,6 +77,7 @@ function options() {
         [
           ['step', num('step', 1, undefined)],
           ['debounce', num('debounce', 1, undefined)],
+          ['forcePolling', values['force-polling'] || undefined],
         ].filter(([, v]) => v !== undefined),
       ),
       keep: values.keep,

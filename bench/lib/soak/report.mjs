@@ -59,6 +59,10 @@ function runSection(run) {
     if (c.ended) ex.push(`ended early: ${c.ended}`);
     if (ex.length) out.push(`- ${name}: ${ex.join('; ')}`);
   }
+  const heaps = Object.entries(r.consumers).filter(([, c]) => c.memoryAtEnd);
+  if (heaps.length) {
+    out.push(`- memory at the end: ${heaps.map(([name, c]) => `${name} JS heap ${mb(c.memoryAtEnd.heapUsedMb)} used of ${mb(c.memoryAtEnd.heapTotalMb)} (RSS ${mb(c.rssEndMb)})`).join('; ')}`);
+  }
   if (out.at(-1) !== '') out.push('');
   return out;
 }

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { platformDirs } from './platforms.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'packed');
+// --out <dir> packs elsewhere (the packed-install test uses a temp dir); the default is packed/ (gitignored).
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(root, 'packed');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 for (const f of ['dist/index.js', 'dist/cli.js', 'index.cjs']) {
@@ -45,7 +47,7 @@ try {
   if (aliasMeta.version !== pkg.version) fail(`watchfiles-chokidar is at ${aliasMeta.version}, watchfiles-node at ${pkg.version}`);
   packed.push(pack(stage('alias', Object.fromEntries([...aliasMeta.files, 'package.json'].map((f) => [f, path.join(alias, f)])))));
 
-  for (const f of packed) console.log(path.relative(process.cwd(), path.join(out, f)));
+  for (const f of packed) console.log(path.join(out, f));
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }

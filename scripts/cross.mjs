@@ -63,7 +63,7 @@ export function nodeFromNpm(flavour) {
  */
 export function libnodeDir() {
   const dir = path.join(cache, 'libnode');
-  if (fs.existsSync(path.join(dir, 'libnode.dll.a'))) return dir;
+  if (['libnode.dll.a', 'libnode.dll'].every((f) => fs.existsSync(path.join(dir, f)))) return dir;
   const nodeExe = path.join(nodeFromNpm('win-x64'), 'node.exe');
   fs.mkdirSync(dir, { recursive: true });
   const def = execFileSync('gendef', ['-', nodeExe], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });

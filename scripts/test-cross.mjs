@@ -55,7 +55,7 @@ function armUnderQemu() {
     command: [...prefix, node],
     toNodePath: (p) => p,
     env: {
-      NAPI_RS_NATIVE_LIBRARY_PATH: binaryPath('linux-arm64-gnu'),
+      WATCHFILES_NATIVE_LIBRARY_PATH: binaryPath('linux-arm64-gnu'),
       WATCHFILES_EXPECT_BACKEND: 'inotify',
       // No binfmt_misc in a container: children of the emulated Node are started through qemu too.
       WATCHFILES_NODE_PREFIX: JSON.stringify(prefix),
@@ -77,22 +77,35 @@ function windowsUnderWine() {
     run('x86_64-w64-mingw32-gcc', ['-O2', '-shared', '-o', out, src, ...libs, '-Wl,--kill-at']);
   }
   const prefix = path.join(cache, 'wineprefix');
+  // wine 8's taskkill has no /T, which the runner uses to stop a child's tree as on Windows: a stand-in
+  // with /T, built from scripts/wine/taskkill.c, replaces it in this prefix (loaded as native, below).
+  const taskkillSrc = path.join(root, 'scripts', 'wine', 'taskkill.c');
+  const taskkill = path.join(cache, 'taskkill.exe');
+  if (!fs.existsSync(taskkill) || fs.statSync(taskkill).mtimeMs < fs.statSync(taskkillSrc).mtimeMs) {
+    run('x86_64-w64-mingw32-gcc', ['-O2', '-municode', '-o', taskkill, taskkillSrc]);
+  }
   const env = {
     WINEPREFIX: prefix,
     WINEDEBUG: '-all',
     WINEARCH: 'win64',
     // No Mono or Gecko installer dialogs on the first start; our stand-ins before any builtin.
-    WINEDLLOVERRIDES: 'mscoree=d;mshtml=d;bcryptprimitives=n,b;api-ms-win-core-synch-l1-2-0=n,b',
+    WINEDLLOVERRIDES: 'mscoree=d;mshtml=d;bcryptprimitives=n,b;api-ms-win-core-synch-l1-2-0=n,b;taskkill.exe=n',
+    // Node loads an addon with LOAD_WITH_ALTERED_SEARCH_PATH, which skips node.exe's directory: the
+    // stand-ins are found through PATH.
+    WINEPATH: `Z:${bin.replaceAll('/', '\\')}`,
     DISPLAY: '',
   };
   const toNodePath = (p) => `Z:${p.replaceAll('/', '\\')}`;
+  const system32 = path.join(prefix, 'drive_c', 'windows', 'system32');
+  if (!fs.existsSync(system32)) run(wine, ['wineboot', '--init'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  fs.copyFileSync(taskkill, path.join(system32, 'taskkill.exe'));
   return {
     command: [wine, path.join(bin, 'node.exe')],
     toNodePath,
     env: {
       ...env,
       NODE_SKIP_PLATFORM_CHECK: '1',
-      NAPI_RS_NATIVE_LIBRARY_PATH: toNodePath(binaryPath('win32-x64-msvc')),
+      WATCHFILES_NATIVE_LIBRARY_PATH: toNodePath(binaryPath('win32-x64-msvc')),
       WATCHFILES_EXPECT_BACKEND: 'windows',
     },
     // Wine's server outlives the run; stop it (only this prefix's) so nothing is left behind.
@@ -106,13 +119,15 @@ async function runTap(name, setup) {
   const tap = path.join(outDir, `${name}.tap`);
   fs.rmSync(tap, { force: true });
   const [file, ...args] = setup.command;
+  // stdout and stderr go to a file, not a pipe: wine's Node cannot open a pipe as its stderr (EBADF).
+  const logFile = path.join(outDir, `${name}.log`);
+  const log = fs.openSync(logFile, 'w');
   const child = spawn(
     file,
     [...args, '--test-reporter=tap', `--test-reporter-destination=${setup.toNodePath(tap)}`, setup.toNodePath(testFile)],
-    { cwd: root, env: { ...process.env, ...setup.env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    { cwd: root, env: { ...process.env, ...setup.env }, stdio: ['ignore', log, log], detached: true },
   );
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  fs.closeSync(log);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -129,6 +144,7 @@ async function runTap(name, setup) {
   } catch {
     // no server left to stop
   }
+  const stderr = fs.readFileSync(logFile, 'utf8').slice(-4000);
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
   const count = (what) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   const failures = text

@@ -3,7 +3,7 @@
 // (notify's watcher, recursive from each root, notify's events and need_rescan), here on Linux through
 // notify's own inotify watcher. The addon is built with the `notify-backend` feature into a directory of
 // its own (target/<host triple>/release, so the normal build's artifacts stay as they are) and loaded by
-// the tests through NAPI_RS_NATIVE_LIBRARY_PATH.
+// the tests through WATCHFILES_NATIVE_LIBRARY_PATH.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +30,6 @@ fs.copyFileSync(path.join(root, 'target', host, 'release', 'libwatchfiles_node.s
 const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...TESTS], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: addon, WATCHFILES_EXPECT_BACKEND: 'notify-inotify' },
+  env: { ...process.env, WATCHFILES_NATIVE_LIBRARY_PATH: addon, WATCHFILES_EXPECT_BACKEND: 'notify-inotify' },
 });
 process.exit(r.status ?? 1);

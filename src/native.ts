@@ -55,11 +55,14 @@ function tryLoad(): { binding?: NativeBinding; reason?: string } {
   if (/^(1|true|yes)$/i.test(process.env.WATCHFILES_NO_NATIVE ?? '')) {
     return { reason: 'WATCHFILES_NO_NATIVE is set' };
   }
+  // A binary chosen by path (the cross-platform and notify-backend test runs). Not NAPI_RS_NATIVE_LIBRARY_PATH:
+  // every napi-rs loader in the process honours that one, so vitest's own native deps would load ours.
+  const chosen = process.env.WATCHFILES_NATIVE_LIBRARY_PATH;
   try {
     const require = createRequire(import.meta.url);
-    return { binding: require('../index.cjs') as NativeBinding };
+    return { binding: require(chosen || '../index.cjs') as NativeBinding };
   } catch (error) {
-    return { reason: explainLoadFailure(error) };
+    return { reason: explainLoadFailure(error, chosen) };
   }
 }
 
@@ -75,13 +78,16 @@ export function platformPackage(): string | undefined {
 }
 
 /** One line: why no binary loaded and the fix for that case (missing package, no prebuilt, or a bad binary). */
-function explainLoadFailure(error: unknown): string {
+function explainLoadFailure(error: unknown, chosen?: string): string {
   const messages: string[] = [];
   for (let e = error as { message?: unknown; cause?: unknown } | undefined; e && messages.length < 20; ) {
     messages.push(String(e.message ?? e));
     e = e.cause as typeof e;
   }
   const here = `${process.platform}-${process.arch}`;
+  if (chosen) {
+    return `the native binary in WATCHFILES_NATIVE_LIBRARY_PATH (${chosen}) could not be loaded: ${messages[0]?.split('\n')[0]}`;
+  }
   const pkg = platformPackage();
   if (!pkg) {
     return (

@@ -32,6 +32,9 @@ try {
     if (meta.version !== pkg.version) fail(`${meta.name} is at ${meta.version}, watchfiles-node at ${pkg.version}`);
     const binary = [path.join(p.dir, meta.main), path.join(root, meta.main)].find((f) => fs.existsSync(f));
     if (!binary) continue;
+    if (p.name === 'win32-x64-msvc' && binary.startsWith(p.dir)) {
+      console.error('pack:all: note: win32-x64-msvc here is the GNU-toolchain stand-in from build:cross; releases ship the MSVC build');
+    }
     const dir = stage(`platform-${p.name}`, { 'package.json': path.join(p.dir, 'package.json'), 'README.md': path.join(p.dir, 'README.md'), [meta.main]: binary });
     packed.push(pack(dir));
   }

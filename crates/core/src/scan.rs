@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
-use crate::meta::{Kind, Meta};
+use crate::meta::Meta;
 use crate::mounts;
 
 pub struct ScanRules<'a> {
@@ -131,6 +131,7 @@ pub fn scan(
 /// Kind and inode from a directory entry (no stat); the device is its directory's.
 #[cfg(unix)]
 fn light_meta(entry: &fs::DirEntry, dev: u64) -> Meta {
+    use crate::meta::Kind;
     use std::os::unix::fs::DirEntryExt;
     let kind = match entry.file_type() {
         Ok(ft) if ft.is_symlink() => Kind::Symlink,

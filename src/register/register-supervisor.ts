@@ -77,6 +77,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     sigkillTimeout: RUN_DEFAULTS.sigkillTimeout,
     gracePeriod: 0,
     emit,
+    loopHint: () => 'write it outside the files the server loads and WATCHFILES_WATCH',
     spawn: (changes) => {
       const child = launcher.launch({ [CHANGES_ENV]: serializeChanges(changes) });
       guard.reset();
@@ -84,6 +85,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
         if (!isModulesMessage(message)) return;
         // Files stay watched across restarts: one that failed to load this time is still the one to fix.
         for (const file of message.files) watchLoaded(reloader, file);
+        supervisor.remember(message.files);
         guard.track(message.files);
       });
       return child;

@@ -18,8 +18,16 @@ export type RunEvent =
   | { type: 'spare'; pid: number }
   /** A restart begins: `changes` caused it, or `reason` is 'manual' (`rs`, handle.restart()). */
   | { type: 'restart'; reason: 'change' | 'manual'; changes: ChangeBatch }
-  /** Changes that arrived within gracePeriod of a start and were ignored. */
-  | { type: 'ignored'; changes: ChangeBatch; reason: 'grace-period' }
+  /**
+   * Changes that restart nothing: 'grace-period', they came within gracePeriod of a start; 'unchanged',
+   * the file was rewritten with the bytes it had (see content-memo.ts).
+   */
+  | { type: 'ignored'; changes: ChangeBatch; reason: 'grace-period' | 'unchanged' }
+  /**
+   * A restart loop was found: these files changed right after each of the last starts, so the program
+   * seems to write them itself. Their changes no longer restart it; `hint` says how to ignore them.
+   */
+  | { type: 'loop'; files: string[]; hint: string }
   /** The stop signal was sent to the child's group. */
   | { type: 'stopping'; pid: number; signal: NodeJS.Signals }
   /** The child's group is gone ('signal': stopped on the stop signal; 'killed': needed SIGKILL; 'stuck': survived it). */

@@ -4,6 +4,7 @@
  * next child starts. Returns a promise of the number of restarts, which is also the handle to stop it.
  */
 import type { StdioOptions } from 'node:child_process';
+import path from 'node:path';
 import { resolveOptions, resolvePaths } from '../options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
@@ -67,6 +68,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     ...(o.callback ? { callback: o.callback } : {}),
     emit,
     spawn: (changes) => launcher.launch({ [CHANGES_ENV]: serializeChanges(changes) }),
+    loopHint: (files) => ignoreHint(roots, files),
   });
 
   let requestStop!: (reason: string) => void;
@@ -131,6 +133,15 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     restart: { value: () => supervisor.restartNow() },
     pid: { get: () => supervisor.pid },
   }) as RunHandle;
+}
+
+/** The --ignore (and `ignore` option) that stops these files from restarting: each path from its watched root. */
+function ignoreHint(roots: string[], files: string[]): string {
+  const globs = files.map((file) => {
+    const root = roots.find((r) => file.startsWith(r + path.sep));
+    return (root ? path.relative(root, file) : path.basename(file)).split(path.sep).join('/');
+  });
+  return `${globs.map((g) => `--ignore ${JSON.stringify(g)}`).join(' ')} (runProcess: ignore: ${JSON.stringify(globs)})`;
 }
 
 function safeEmitter(handler: RunEventHandler): RunEventHandler {

@@ -4,6 +4,7 @@
  * detected and paused instead of restarting it forever.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, type RunEvent, type RunHandle, type RunProcessOptions } from '../src/index.js';
@@ -208,16 +209,176 @@ describe('no restart loops', () => {
     expect(run.of('loop').length).toBe(1);
   });
 
-  it('LoopGuard: the same file right after each start pauses it; an edit long after a start breaks the streak', () => {
-    const change = (p: string) => ({ change: Change.modified, path: p });
+  it('a script that edits a module right after each restart is not taken for a loop', async () => {
+    const dir = tempDir();
+    writeServerProject(dir, 'm0');
+    const port = await freePort();
+    const run = start(dir, 'node server.mjs', { env: { PORT: String(port) } });
+    await waitForBody(port, 'm0');
+    for (let i = 1; i <= 8; i++) {
+      setMessage(dir, `m${i}`);
+      await waitForBody(port, `m${i}`);
+    }
+    expect(run.of('loop')).toEqual([]);
+  });
+
+  it('LoopGuard: the same appended file right after each start pauses it; one long after a start breaks the streak', () => {
     const guard = new LoopGuard(2000, 3);
-    expect(guard.observe([change('/a'), change('/b')], 100)).toEqual([]);
-    expect(guard.observe([change('/a')], 150)).toEqual([]);
-    expect(guard.observe([change('/b')], 5000)).toEqual([]); // a person's edit: streak broken
-    expect(guard.observe([change('/a')], 100)).toEqual([]);
-    expect(guard.observe([change('/a')], 100)).toEqual([]);
-    expect(guard.observe([change('/a'), change('/c')], 100)).toEqual(['/a']);
+    expect(guard.observe(['/a', '/b'], 100)).toEqual([]);
+    expect(guard.observe(['/a'], 150)).toEqual([]);
+    expect(guard.observe(['/b'], 5000)).toEqual([]); // long after the start: streak broken
+    expect(guard.observe(['/a'], 100)).toEqual([]);
+    expect(guard.observe([], 100)).toEqual([]); // an edit, not an append: streak broken
+    expect(guard.observe(['/a'], 100)).toEqual([]);
+    expect(guard.observe(['/a'], 100)).toEqual([]);
+    expect(guard.observe(['/a', '/c'], 100)).toEqual(['/a']);
     expect(guard.pausedFiles).toEqual(['/a']);
+    const change = (p: string) => ({ change: Change.modified, path: p });
     expect(guard.strip([change('/a'), change('/c')])).toEqual([change('/c')]);
+  });
+
+  it('ContentMemo: tells an append from a rewrite', () => {
+    const dir = tempDir();
+    const f = path.join(dir, 'out.log');
+    fs.writeFileSync(f, 'one\n');
+    const memo = new ContentMemo();
+    memo.remember([f]);
+    const batch = () => makeBatch([{ change: Change.modified, path: f }]);
+    fs.appendFileSync(f, 'two\n');
+    expect(memo.sift(batch()).appended).toEqual([f]);
+    fs.writeFileSync(f, 'ONE\ntwo\nthree\n');
+    expect(memo.sift(batch()).appended).toEqual([]);
+  });
+});
+
+/** Requests in `parallel` loops (a new connection each, like a browser without keep-alive) until stopped. */
+function hammer(port: number, parallel = 4) {
+  let stopped = false;
+  let sent = 0;
+  const failures: string[] = [];
+  let latest = '';
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, agent: false, timeout: 10_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          if (res.statusCode === 200) latest = body;
+          else failures.push(`status ${res.statusCode}`);
+          resolve();
+        });
+        res.on('error', (e) => (failures.push(String(e)), resolve()));
+      });
+      req.on('error', (e) => (failures.push(String(e)), resolve()));
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+    });
+  const loops = Array.from({ length: parallel }, async () => {
+    while (!stopped) {
+      sent++;
+      await one();
+    }
+  });
+  return {
+    get latest() {
+      return latest;
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      return { sent, failures };
+    },
+  };
+}
+
+/** A server that takes 20 ms per request, so restarts land while requests are in flight. */
+function writeSlowServer(dir: string, message: string): void {
+  fs.writeFileSync(path.join(dir, 'message.mjs'), messageModule(message));
+  fs.writeFileSync(
+    path.join(dir, 'server.mjs'),
+    `import http from 'node:http';
+import { message } from './message.mjs';
+http.createServer((req, res) => setTimeout(() => res.end(message), 20)).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+  );
+}
+
+describe('zero-downtime restarts (socket)', () => {
+  it('runProcess: 0 failed requests through 20 restarts while 4 clients hammer the server; in-flight requests finish', async () => {
+    const dir = tempDir();
+    writeSlowServer(dir, 'v0');
+    const port = await freePort();
+    const run = start(dir, 'node server.mjs', { env: { PORT: String(port) }, socket: port });
+    await waitForBody(port, 'v0');
+    expect(run.of('watching')[0]!.socket).toBe(`127.0.0.1:${port}`);
+    const load = hammer(port);
+    for (let i = 1; i <= 20; i++) {
+      setMessage(dir, `v${i}`);
+      await waitFor(`v${i} to be served`, () => load.latest === `v${i}`);
+    }
+    const { sent, failures } = await load.stop();
+    expect(run.of('start').length).toBeGreaterThanOrEqual(21);
+    expect(sent).toBeGreaterThan(100);
+    expect(failures).toEqual([]);
+  });
+
+  it('register hook with WATCHFILES_SOCKET: the same, without a change to the server', async () => {
+    const dir = tempDir('wf-register-');
+    writeSlowServer(dir, 'v0');
+    const port = await freePort();
+    const run = spawnNode(['--import', built.registerEsm, 'server.mjs'], { cwd: dir, env: { PORT: String(port), WATCHFILES_SOCKET: String(port) } });
+    await waitForBody(port, 'v0');
+    await run.waitForOutput(/holding 127\.0\.0\.1:\d+ across restarts/);
+    const load = hammer(port);
+    for (let i = 1; i <= 5; i++) {
+      setMessage(dir, `v${i}`);
+      await waitFor(`v${i} to be served`, () => load.latest === `v${i}`);
+    }
+    const { failures } = await load.stop();
+    expect(failures).toEqual([]);
+  });
+
+  it('a plain command opts in by reading fd 3 (LISTEN_FDS=1, LISTEN_PID is its own pid), as with systemd', async () => {
+    const dir = tempDir();
+    // perl is not node: no preload reaches it; it takes the socket the systemd way.
+    fs.writeFileSync(
+      path.join(dir, 'serve.pl'),
+      `use strict; use IO::Handle; use Socket;
+die "LISTEN_PID $ENV{LISTEN_PID} is not $$" unless $ENV{LISTEN_PID} == $$ && $ENV{LISTEN_FDS} eq '1';
+open(my $msg, '<', 'message.txt') or die; my $text = <$msg>; chomp $text;
+open(my $s, '+<&=3') or die "fd 3: $!"; $s->blocking(1); listen($s, 128) or die "listen: $!";
+while (accept(my $c, $s)) { my $req = ''; while (my $l = <$c>) { last if $l =~ /^\\r?\\n$/; } print $c "HTTP/1.1 200 OK\\r\\nContent-Length: " . length($text) . "\\r\\nConnection: close\\r\\n\\r\\n$text"; close $c; }
+`,
+    );
+    fs.writeFileSync(path.join(dir, 'message.txt'), 'p0\n');
+    const port = await freePort();
+    const run = start(dir, 'perl serve.pl', { socket: `127.0.0.1:${port}`, stopSignal: 'SIGTERM' });
+    await waitForBody(port, 'p0');
+    const load = hammer(port, 2);
+    for (let i = 1; i <= 3; i++) {
+      fs.writeFileSync(path.join(dir, 'message.txt'), `p${i}\n`);
+      await waitFor(`p${i} to be served`, () => load.latest === `p${i}`);
+    }
+    const { failures } = await load.stop();
+    // perl dies on SIGTERM at once, so a request it had accepted can fail; none may be refused.
+    expect(failures.filter((f) => f.includes('ECONNREFUSED'))).toEqual([]);
+    expect(run.of('restart').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('rejects a bad socket option and a port in use with messages naming them', async () => {
+    expect(() => runProcess('.', 'node x.js', { socket: 'localhost:http' })).toThrow(/option "socket" must be a port or host:port/);
+    expect(() => runProcess('.', 'node x.js', { socket: 70000 })).toThrow(/port must be 1-65535/);
+    const port = await freePort();
+    const blocker = http.createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, 'x.js'), '');
+      await expect(runProcess(dir, 'node x.js', { socket: port, handleSignals: false, restartOnInput: false })).rejects.toThrow(
+        /socket 127\.0\.0\.1:\d+: cannot bind \(EADDRINUSE\).*choose another port/,
+      );
+    } finally {
+      blocker.close();
+    }
   });
 });

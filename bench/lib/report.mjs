@@ -41,6 +41,7 @@ export function renderReport(results) {
   if (results.burst?.length) parts.push(...burstTable(results));
   if (results.checkout?.length) parts.push(...checkoutTable(results));
   if (results.restart) parts.push(...restartSection(results.restart));
+  if (results.downtime) parts.push(...downtimeSection(results.downtime));
   parts.push(...watcherNotes(results), ...machineSection(results), ...rerun());
   return parts.join('\n') + '\n';
 }
@@ -270,6 +271,20 @@ function restartSection(restart) {
     ),
     '',
   ];
+}
+
+function downtimeSection(downtime) {
+  const out = [
+    '## Restarts under load: failed requests, and restarts per burst (bench/downtime.mjs)',
+    '',
+    'Clients hammer a tiny node:http server while each runner restarts it; then a formatter-like burst ' +
+      'rewrites 50 imported modules 20 ms apart. Ours with `--socket` / `WATCHFILES_SOCKET` hold the listening ' +
+      'socket across restarts. A refused request returns at once, so runners that refuse send more requests in ' +
+      'the same time: compare the failed column, not the request counts. Written and run by bench/downtime.mjs.',
+    '',
+  ];
+  if (downtime.error) return [...out, `Not measured: ${downtime.error}`, ''];
+  return [...out, typeof downtime.markdown === 'string' ? downtime.markdown.trim() : JSON.stringify(downtime), ''];
 }
 
 function watcherNotes(results) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RUN_DEFAULTS, type RunProcessOptions } from '../run/run-options.js';
+import { parseSocketAddress } from '../run/held-socket.js';
 import { splitCommand } from '../run/split-command.js';
 import { detectTargetType, type TargetType } from '../run/target.js';
 import { buildFilter, parseExtensions } from './filter.js';
@@ -102,6 +103,14 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   if (step !== undefined) options.step = step;
   if (pollDelay !== undefined) options.pollDelay = pollDelay;
   if (reloader) options.reloader = reloader;
+  if (typeof v.socket === 'string') {
+    try {
+      parseSocketAddress(v.socket, '--socket');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    options.socket = v.socket;
+  }
   if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
     throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }

@@ -18,6 +18,7 @@ import { listenForRestartCommand } from '../run/stdin-restart.js';
 import { Supervisor } from '../run/supervisor.js';
 import { ChildLauncher } from '../run/child-launcher.js';
 import { WARM_SPARE_ENV } from '../run/warm-spare.js';
+import { formatAddress, HeldSocket, parseSocketAddress, SOCKET_ENV, stdioWithSocket, withListenPid } from '../run/held-socket.js';
 import { childExecArgv } from './exec-argv.js';
 import { LateWatchGuard } from './late-watch-guard.js';
 import { CHILD_MARKER, EXTRA_WATCH_ENV, isModulesMessage } from './protocol.js';
@@ -56,10 +57,18 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   let guard!: LateWatchGuard;
   const execArgv = childExecArgv(process.execArgv, o.selfFile, o.childFile, cwd);
   const args = [...execArgv, ...process.argv.slice(1)];
-  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_MARKER]: String(process.pid) };
-  const stdio: StdioOptions = [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'];
-  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
-    spawnGroup({ file: process.execPath, args, cwd, shell: false, stdio: childStdio, env: childEnv });
+  let env: NodeJS.ProcessEnv = { ...process.env, [CHILD_MARKER]: String(process.pid) };
+  let stdio: StdioOptions = [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit', 'ipc'];
+  // WATCHFILES_SOCKET=[host:]port: hold that address across restarts (zero downtime, see run/held-socket.ts).
+  const held = holdSocket(process.env[SOCKET_ENV], log);
+  if (held) {
+    stdio = stdioWithSocket(stdio as unknown[], held.fd) as StdioOptions;
+    env = { ...env, ...held.childEnv(Math.min(2000, RUN_DEFAULTS.sigintTimeout)) };
+  }
+  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) => {
+    const { file, args: argv } = held ? withListenPid(process.execPath, args, false) : { file: process.execPath, args };
+    return spawnGroup({ file, args: argv, cwd, shell: false, stdio: childStdio, env: childEnv });
+  };
   const launcher = new ChildLauncher({
     file: process.execPath,
     args,
@@ -95,7 +104,10 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   reloader.on('reload', (batch) => supervisor.changed(batch));
   guard = new LateWatchGuard(Math.max(WATCH_SYNC_MS, STAT_INTERVAL_MS) + 100, (batch) => supervisor.changed(batch));
   reloader.on('error', (error) => emit({ type: 'error', error }));
-  log(`watching the files ${path.relative(cwd, mainFile) || mainFile} loads (${reloader.name} reloader); rs + Enter restarts`);
+  log(
+    `watching the files ${path.relative(cwd, mainFile) || mainFile} loads (${reloader.name} reloader)` +
+      `${held ? `, holding ${formatAddress(held.address)} across restarts` : ''}; rs + Enter restarts`,
+  );
 
   let stopping = false;
   const stop = async (reason: string) => {
@@ -104,6 +116,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     stopListening();
     launcher.dispose();
     const restarts = await supervisor.stop();
+    held?.close();
     await reloader.stop();
     emit({ type: 'end', reason, restarts });
     process.exit(reason === 'error' ? 1 : 0);
@@ -114,7 +127,25 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
     log(colors.red(`the reloader stopped: ${(error as Error)?.message ?? String(error)}`));
     void stop('error');
   });
-  supervisor.start();
+  if (!held) supervisor.start();
+  else
+    held.checkFree().then(
+      () => supervisor.start(),
+      (error: Error) => {
+        log(colors.red(error.message));
+        void stop('error');
+      },
+    );
+}
+
+function holdSocket(value: string | undefined, log: (s: string) => void): HeldSocket | undefined {
+  if (!value) return undefined;
+  try {
+    return HeldSocket.bind(parseSocketAddress(value, SOCKET_ENV), SOCKET_ENV);
+  } catch (error) {
+    log(`${(error as Error).message}; restarting without it (requests fail while the server restarts)`);
+    return undefined;
+  }
 }
 
 function watchLoaded(reloader: BaseReloader, file: string): void {

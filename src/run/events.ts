@@ -8,7 +8,7 @@ import type { StopResult } from './process-group.js';
 
 export type RunEvent =
   /** Watches are placed; `backend` is Subscription.backend ('inotify', 'js-poll', ...). */
-  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string }
+  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string; socket?: string }
   /**
    * A child was started (pid undefined when spawning failed; a 'spawn-error' follows). `warm`: it is the
    * warm spare, started ahead of time and released now (see RunProcessOptions.warmSpare).

@@ -30,7 +30,7 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
       const polling = event.pollReason ? ` (polling: ${event.pollReason})` : '';
       return {
         level: 'info',
-        text: `watching ${c.bold(where)} with ${c.cyan(event.backend)}${polling}, running ${quote(event.label)}`,
+        text: `watching ${c.bold(where)} with ${c.cyan(event.backend)}${polling}, running ${quote(event.label)}${event.socket ? `, holding ${event.socket} across restarts` : ''}`,
       };
     }
     case 'start':
@@ -54,7 +54,7 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
       return {
         level: 'warn',
         text: c.yellow(
-          `restart loop: ${files} changed within ${LOOP_WINDOW_MS / 1000} s of each of the last ${LOOP_THRESHOLD} starts, so the program seems to write ${event.files.length === 1 ? 'it' : 'them'}; ` +
+          `restart loop: ${files} grew within ${LOOP_WINDOW_MS / 1000} s of each of the last ${LOOP_THRESHOLD} starts, so the program seems to write ${event.files.length === 1 ? 'it' : 'them'}; ` +
             `restarts for ${event.files.length === 1 ? 'it' : 'them'} are paused (rs restarts by hand)${event.hint ? `. Fix: ${event.hint}` : ''}`,
         ),
       };

@@ -1,11 +1,15 @@
 /**
- * No restart loops: a program that writes a file inside the watched tree (a log, a cache, a generated
- * module) restarts itself, writes it again, and so on forever. A change-triggered restart is suspect
- * when it comes within `windowMs` of the running child's start (the program's own start-up or timer
- * writes, not a person's edit-look-edit cycle). When `threshold` suspect restarts in a row were each
- * caused by the same file(s), with content that differs each time (identical rewrites never get here,
- * see content-memo.ts), those files are paused: their changes no longer restart the child, which keeps
- * running. The runner says so in one line naming the files and the ignore that fixes it for good.
+ * No restart loops: a program that writes a file inside the watched tree restarts itself, writes it
+ * again, and so on forever. Nothing in a file event says who wrote the file, so the guard goes by what
+ * such writes look like: a file appended to (its new bytes begin with the old ones: a log) within
+ * `windowMs` of the running child's start, by `threshold` restarts in a row. Those files are paused:
+ * their changes no longer restart the child, which keeps running, and the runner says so in one line
+ * naming the files and the ignore that fixes it for good.
+ *
+ * A file rewritten with the same bytes (a cache, a generated module that comes out the same) never
+ * restarts anything in the first place (content-memo.ts). A file rewritten with new bytes each time (a
+ * generated module with a timestamp) is not recognised: a script that edits a source file right after
+ * each restart (a benchmark, an end-to-end test) looks exactly the same, and must not be paused.
  */
 import type { FileChange } from '../types.js';
 
@@ -33,11 +37,12 @@ export class LoopGuard {
   }
 
   /**
-   * A restart for `changes` is about to begin; `childAgeMs` is how long the running child has run
-   * (undefined when none runs). Returns the files to pause now, if this restart completes a loop.
+   * A restart is about to begin; `appended` are the files of its changes that were only appended to,
+   * `childAgeMs` is how long the running child has run (undefined when none runs). Returns the files to
+   * pause now, if this restart completes a loop.
    */
-  observe(changes: readonly FileChange[], childAgeMs: number | undefined): string[] {
-    const files = changes.filter((c) => !c.isDir).map((c) => c.path);
+  observe(appended: readonly string[], childAgeMs: number | undefined): string[] {
+    const files = [...appended];
     if (childAgeMs === undefined || childAgeMs > this.windowMs || files.length === 0) {
       this.reset();
       return [];

@@ -8,6 +8,7 @@ import type { ChangeBatch, WatchOptions } from '../types.js';
 import type { RunEventHandler } from './events.js';
 import type { ReloaderKind } from './change-source.js';
 import type { TargetType } from './target.js';
+import { parseSocketAddress, type SocketAddress } from './held-socket.js';
 
 /** Watcher options (see WatchOptions) apply too; `step` defaults to 20 ms here (RUN_DEFAULTS.step). */
 export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeout' | 'yieldOnTimeout'> {
@@ -53,6 +54,14 @@ export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeo
    * Default true.
    */
   warmSpare?: boolean;
+  /**
+   * Zero-downtime restarts: bind this address (a port, or host:port; host 127.0.0.1 unless given) once
+   * and keep the socket across restarts, so requests made during a restart wait and are answered by the
+   * new server. A Node child's first listen() on that port gets the socket without any change to its
+   * code; any other program finds it as fd 3 (LISTEN_FDS=1, LISTEN_PID, as systemd socket activation).
+   * Not on Windows. Default: none.
+   */
+  socket?: number | string;
 }
 
 export const RUN_DEFAULTS = Object.freeze({
@@ -70,7 +79,7 @@ export const RUN_DEFAULTS = Object.freeze({
 
 const RUN_KEYS = new Set([
   'targetType', 'args', 'shell', 'execArgv', 'cwd', 'env', 'stdio', 'callback', 'gracePeriod', 'stopSignal',
-  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'reloader', 'warmSpare',
+  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'reloader', 'warmSpare', 'socket',
 ]);
 
 export interface ResolvedRunOptions {
@@ -89,6 +98,7 @@ export interface ResolvedRunOptions {
   restartOnInput: boolean;
   handleSignals: boolean;
   warmSpare: boolean;
+  socket?: SocketAddress;
   onEvent?: RunEventHandler;
   reloader?: ReloaderKind;
   /** The options meant for the watcher. */
@@ -129,6 +139,7 @@ export function resolveRunOptions(options: RunProcessOptions): ResolvedRunOption
     }
     resolved.reloader = o.reloader;
   }
+  if (o.socket !== undefined) resolved.socket = parseSocketAddress(o.socket, 'runProcess: option "socket"');
   if (o.onEvent !== undefined) resolved.onEvent = fn(o, 'onEvent') as RunEventHandler;
   return resolved;
 }

@@ -17,6 +17,10 @@ import { listenForRestartCommand } from './stdin-restart.js';
 import { Supervisor } from './supervisor.js';
 import { buildSpawnSpec } from './target.js';
 import { ChildLauncher } from './child-launcher.js';
+import { formatAddress, HeldSocket, nodeOptionsWithHandoff, stdioWithSocket, withListenPid } from './held-socket.js';
+
+/** The longest a child's graceful close of its servers may take before it exits anyway (ms; also at most sigintTimeout). */
+const GRACEFUL_MAX_MS = 2000;
 
 /** The promise of runProcess (resolves to the number of restarts once stopped), with controls. */
 export interface RunHandle extends Promise<number> {
@@ -45,10 +49,18 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   resolveOptions(roots, o.watch);
 
   const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
-  const stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ...spec.env };
-  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
-    spawnGroup({ file: spec.file, args: spec.args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
+  let stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
+  let env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ...spec.env };
+  // Bound last: every check that can throw has run, so a thrown error leaves no socket open.
+  const held = o.socket ? HeldSocket.bind(o.socket, 'socket') : undefined;
+  if (held) {
+    stdio = stdioWithSocket(stdio as unknown[] | string, held.fd) as StdioOptions;
+    env = { ...env, ...held.childEnv(Math.min(GRACEFUL_MAX_MS, o.sigintTimeout)), NODE_OPTIONS: nodeOptionsWithHandoff(env.NODE_OPTIONS) };
+  }
+  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) => {
+    const { file, args } = held ? withListenPid(spec.file, spec.args, spec.shell) : spec;
+    return spawnGroup({ file, args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
+  };
   const launcher = new ChildLauncher({
     file: spec.file,
     args: spec.args,
@@ -89,6 +101,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     let subscription: ChangeSource | undefined;
     let stopListening = () => {};
     try {
+      await held?.checkFree();
       // Watch first: a change made while the child starts up is not missed, and a bad path fails before any spawn.
       subscription = await startChangeSource(
         roots,
@@ -103,6 +116,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
         backend: subscription.backend,
         pollReason: subscription.pollReason,
         label: spec.label,
+        ...(held ? { socket: formatAddress(held.address) } : {}),
       });
       supervisor.start();
       if (o.restartOnInput) stopListening = listenForRestartCommand(() => supervisor.restartNow());
@@ -119,6 +133,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       if (o.handleSignals) for (const s of STOP_SIGNALS) process.off(s, onSignal);
       launcher.dispose();
       await supervisor.stop();
+      held?.close();
       await subscription?.close();
     }
   })();

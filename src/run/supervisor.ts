@@ -40,6 +40,8 @@ export class Supervisor {
   private readonly burst = new BurstGate(() => this.kick());
   private readonly memo = new ContentMemo();
   private readonly loops = new LoopGuard();
+  /** Files of the pending changes that were only appended to (for the loop guard). */
+  private appended = new Set<string>();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -67,7 +69,8 @@ export class Supervisor {
   changed(incoming: ChangeBatch): void {
     if (this.stopping) return;
     if (incoming.length === 0 && !incoming.rescan) return;
-    const { changed, same } = this.memo.sift(incoming);
+    const { changed, same, appended } = this.memo.sift(incoming);
+    for (const file of appended) this.appended.add(file);
     if (same.length) this.options.emit({ type: 'ignored', changes: makeBatch(same), reason: 'unchanged' });
     const batch = makeBatch(this.loops.strip(changed), changed.rescan);
     if (batch.length === 0 && !batch.rescan) return;
@@ -113,13 +116,15 @@ export class Supervisor {
   private async loop(): Promise<void> {
     while (!this.stopping && (this.due() || this.manual)) {
       let first = mergeBatches(this.pending.splice(0));
+      const appended = first.filter((c) => this.appended.has(c.path)).map((c) => c.path);
+      this.appended.clear();
       const manual = this.manual;
       this.manual = false;
       if (manual) {
         this.burst.clear(); // a manual restart takes the held changes with it
         this.loops.reset();
       } else if (first.length) {
-        const paused = this.loops.observe(first, this.pid === undefined ? undefined : Date.now() - this.lastStart);
+        const paused = this.loops.observe(appended, this.pid === undefined ? undefined : Date.now() - this.lastStart);
         if (paused.length) {
           this.options.emit({ type: 'loop', files: paused, hint: this.options.loopHint?.(paused) ?? '' });
           first = makeBatch(this.loops.strip(first), first.rescan);

@@ -24,7 +24,7 @@ export default defineConfig([
   {
     // Preloads loaded by --require in NODE_OPTIONS, so CommonJS only: the warm spare's hold (warm-spare.ts) and
     // the held socket's hand-off (held-socket.ts).
-    entry: { 'spare-hold': 'src/run/spare-hold.ts', 'socket-handoff': 'src/run/socket-handoff-preload.ts' },
+    entry: { 'spare-hold': 'src/run/spare-hold.ts', 'socket-handoff': 'src/run/socket-handoff-preload.ts', 'livereload-inject': 'src/livereload/inject-preload.ts' },
     format: ['cjs'],
     dts: false,
     clean: false,

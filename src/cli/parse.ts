@@ -111,6 +111,17 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
     }
     options.socket = v.socket;
   }
+  const lrPort = v['livereload-port'];
+  if (v.livereload === true) {
+    const port = lrPort === undefined ? undefined : Number(lrPort);
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw new UsageError(`--livereload-port must be a port (1-65535), got "${String(lrPort)}"`);
+    }
+    options.livereload = port === undefined ? true : { port };
+    if (typeof v.assets === 'string') options.assets = parseExtensions(v.assets);
+  } else if (lrPort !== undefined || v.assets !== undefined) {
+    throw new UsageError(`--${lrPort !== undefined ? 'livereload-port' : 'assets'} only applies with --livereload; add --livereload`);
+  }
   if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
     throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }

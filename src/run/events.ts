@@ -8,7 +8,7 @@ import type { StopResult } from './process-group.js';
 
 export type RunEvent =
   /** Watches are placed; `backend` is Subscription.backend ('inotify', 'js-poll', ...). */
-  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string; socket?: string }
+  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string; socket?: string; livereload?: string }
   /**
    * A child was started (pid undefined when spawning failed; a 'spawn-error' follows). `warm`: it is the
    * warm spare, started ahead of time and released now (see RunProcessOptions.warmSpare).
@@ -28,6 +28,8 @@ export type RunEvent =
    * seems to write them itself. Their changes no longer restart it; `hint` says how to ignore them.
    */
   | { type: 'loop'; files: string[]; hint: string }
+  /** Static assets changed (livereload): sent to `clients` browsers to swap or reload; the child keeps running. */
+  | { type: 'assets'; changes: FileChange[]; clients: number }
   /** The stop signal was sent to the child's group. */
   | { type: 'stopping'; pid: number; signal: NodeJS.Signals }
   /** The child's group is gone ('signal': stopped on the stop signal; 'killed': needed SIGKILL; 'stuck': survived it). */

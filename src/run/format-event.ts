@@ -30,7 +30,7 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
       const polling = event.pollReason ? ` (polling: ${event.pollReason})` : '';
       return {
         level: 'info',
-        text: `watching ${c.bold(where)} with ${c.cyan(event.backend)}${polling}, running ${quote(event.label)}${event.socket ? `, holding ${event.socket} across restarts` : ''}`,
+        text: `watching ${c.bold(where)} with ${c.cyan(event.backend)}${polling}, running ${quote(event.label)}${event.socket ? `, holding ${event.socket} across restarts` : ''}${event.livereload ? `, live reload at ${event.livereload}` : ''}`,
       };
     }
     case 'start':
@@ -59,6 +59,8 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
         ),
       };
     }
+    case 'assets':
+      return { level: 'info', text: `${c.green('live reload:')} ${describeChanges(event.changes, o.cwd)} (${event.clients} browser${event.clients === 1 ? '' : 's'}, no restart)` };
     case 'stopping':
       return { level: 'debug', text: `stopping process group ${event.pid} with ${event.signal}` };
     case 'stopped':

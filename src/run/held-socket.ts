@@ -13,12 +13,8 @@
  * The runner never listens or accepts on the socket itself; it only binds it, with Node's own
  * (undocumented, used by cluster) net._createServerHandle.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import util from 'node:util';
-import { quoteNodeOption } from './warm-spare.js';
 
 /** Where the socket is: WATCHFILES_SOCKET=host:port. */
 export const SOCKET_ENV = 'WATCHFILES_SOCKET';
@@ -140,14 +136,3 @@ export function stdioWithSocket(stdio: readonly unknown[] | string, fd: number):
   return out;
 }
 
-/**
- * NODE_OPTIONS for a Node child: the user's own, after `--require dist/socket-handoff.cjs` (beside this
- * module once bundled into dist/, or the built one when this module runs from src/run/).
- */
-export function nodeOptionsWithHandoff(nodeOptions: string | undefined): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const file = [path.join(here, 'socket-handoff.cjs'), path.join(here, '..', '..', 'dist', 'socket-handoff.cjs')].find((f) => fs.existsSync(f));
-  if (!file) throw new Error('socket: dist/socket-handoff.cjs is missing; run npm run build');
-  const own = `--require ${quoteNodeOption(file)}`;
-  return nodeOptions ? `${own} ${nodeOptions}` : own;
-}

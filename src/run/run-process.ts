@@ -17,7 +17,11 @@ import { listenForRestartCommand } from './stdin-restart.js';
 import { Supervisor } from './supervisor.js';
 import { buildSpawnSpec } from './target.js';
 import { ChildLauncher } from './child-launcher.js';
-import { formatAddress, HeldSocket, nodeOptionsWithHandoff, stdioWithSocket, withListenPid } from './held-socket.js';
+import { formatAddress, HeldSocket, stdioWithSocket, withListenPid } from './held-socket.js';
+import { withPreload } from './preload.js';
+import { assetMatcher } from '../livereload/assets.js';
+import { LIVERELOAD_PORT, LiveReloadServer } from '../livereload/server.js';
+import type { FileChange } from '../types.js';
 
 /** The longest a child's graceful close of its servers may take before it exits anyway (ms; also at most sigintTimeout). */
 const GRACEFUL_MAX_MS = 2000;
@@ -55,8 +59,20 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   const held = o.socket ? HeldSocket.bind(o.socket, 'socket') : undefined;
   if (held) {
     stdio = stdioWithSocket(stdio as unknown[] | string, held.fd) as StdioOptions;
-    env = { ...env, ...held.childEnv(Math.min(GRACEFUL_MAX_MS, o.sigintTimeout)), NODE_OPTIONS: nodeOptionsWithHandoff(env.NODE_OPTIONS) };
+    env = { ...env, ...held.childEnv(Math.min(GRACEFUL_MAX_MS, o.sigintTimeout)), NODE_OPTIONS: withPreload(env.NODE_OPTIONS, 'socket-handoff') };
   }
+  // --livereload: the server starts with the runner; its script URL is known now, for the children's injection.
+  const lr = o.livereload;
+  let liveReload: LiveReloadServer | undefined;
+  if (lr) {
+    const host = lr.host ?? '127.0.0.1';
+    const script = `http://${host.includes(':') ? `[${host}]` : host}:${lr.port ?? LIVERELOAD_PORT}/livereload.js`;
+    env = { ...env, WATCHFILES_LIVERELOAD_SCRIPT: script, NODE_OPTIONS: withPreload(env.NODE_OPTIONS, 'livereload-inject') };
+  }
+  const relative = (file: string) => {
+    const root = roots.find((r) => file.startsWith(r + path.sep));
+    return (root ? path.relative(root, file) : path.basename(file)).split(path.sep).join('/');
+  };
   const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) => {
     const { file, args } = held ? withListenPid(spec.file, spec.args, spec.shell) : spec;
     return spawnGroup({ file, args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
@@ -71,6 +87,13 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     warmSpare: o.warmSpare,
     onSpareReady: (pid) => emit({ type: 'spare', pid }),
   });
+  const onEvent = (event: RunEvent) => {
+    emit(event);
+    // After a restart, the page reloads; the client waits until the new server answers.
+    if (liveReload && event.type === 'start' && event.restarts > 0 && event.pid !== undefined) {
+      liveReload.reload(event.changes[0] ? relative(event.changes[0].path) : '', false);
+    }
+  };
   const supervisor = new Supervisor({
     label: spec.label,
     stopSignal: o.stopSignal,
@@ -78,9 +101,18 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     sigkillTimeout: o.sigkillTimeout,
     gracePeriod: o.gracePeriod,
     ...(o.callback ? { callback: o.callback } : {}),
-    emit,
+    emit: onEvent,
     spawn: (changes) => launcher.launch({ [CHANGES_ENV]: serializeChanges(changes) }),
     loopHint: (files) => ignoreHint(roots, files),
+    ...(lr
+      ? {
+          isAsset: assetMatcher(o.assets),
+          onAssets: (changes: FileChange[]) => {
+            emit({ type: 'assets', changes, clients: liveReload?.connected ?? 0 });
+            for (const c of changes) liveReload?.reload(relative(c.path));
+          },
+        }
+      : {}),
   });
 
   let requestStop!: (reason: string) => void;
@@ -102,6 +134,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     let stopListening = () => {};
     try {
       await held?.checkFree();
+      if (lr) liveReload = await LiveReloadServer.start(lr);
       // Watch first: a change made while the child starts up is not missed, and a bad path fails before any spawn.
       subscription = await startChangeSource(
         roots,
@@ -117,6 +150,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
         pollReason: subscription.pollReason,
         label: spec.label,
         ...(held ? { socket: formatAddress(held.address) } : {}),
+        ...(liveReload ? { livereload: liveReload.scriptUrl } : {}),
       });
       supervisor.start();
       if (o.restartOnInput) stopListening = listenForRestartCommand(() => supervisor.restartNow());
@@ -134,6 +168,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       launcher.dispose();
       await supervisor.stop();
       held?.close();
+      await liveReload?.close();
       await subscription?.close();
     }
   })();

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { makeBatch, mergeBatches } from '../batch.js';
-import type { ChangeBatch, FileChange } from '../types.js';
+import { Change, type ChangeBatch, type FileChange } from '../types.js';
 import type { RunEventHandler } from './events.js';
 import { BurstGate } from './burst-gate.js';
 import { ContentMemo } from './content-memo.js';
@@ -26,6 +26,9 @@ export interface SupervisorOptions extends StopTimeouts {
   emit: RunEventHandler;
   /** How to stop a file the program writes from restarting it (the ignore to add), for the 'loop' event. */
   loopHint?: (files: string[]) => string;
+  /** Static assets: their changes go to `onAssets` (the browser) and never restart the child. */
+  isAsset?: (file: string) => boolean;
+  onAssets?: (changes: FileChange[]) => void;
 }
 
 export class Supervisor {
@@ -72,7 +75,16 @@ export class Supervisor {
     const { changed, same, appended } = this.memo.sift(incoming);
     for (const file of appended) this.appended.add(file);
     if (same.length) this.options.emit({ type: 'ignored', changes: makeBatch(same), reason: 'unchanged' });
-    const batch = makeBatch(this.loops.strip(changed), changed.rescan);
+    let kept = this.loops.strip(changed);
+    const isAsset = this.options.isAsset;
+    if (isAsset) {
+      const assets = kept.filter((c) => !c.isDir && c.change !== Change.deleted && isAsset(c.path));
+      if (assets.length) {
+        kept = kept.filter((c) => !assets.includes(c));
+        this.options.onAssets?.(assets);
+      }
+    }
+    const batch = makeBatch(kept, changed.rescan);
     if (batch.length === 0 && !batch.rescan) return;
     if (this.options.gracePeriod > 0 && Date.now() - this.lastStart < this.options.gracePeriod && !this.working) {
       this.options.emit({ type: 'ignored', changes: batch, reason: 'grace-period' });

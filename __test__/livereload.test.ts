@@ -56,6 +56,15 @@ http.createServer((req, res) => {
     res.setHeader('content-length', Buffer.byteLength(page));
     return res.end(page);
   }
+  if (url.pathname === '/head') {
+    // writeHead with the headers, as many servers do.
+    return res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) }).end(page);
+  }
+  if (url.pathname === '/stream') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.write('<!doctype html><html><body>');
+    return res.end('streamed</body></html>');
+  }
   const ext = url.pathname.slice(url.pathname.lastIndexOf('.'));
   try {
     const body = fs.readFileSync(new URL('.' + url.pathname, import.meta.url));
@@ -140,19 +149,26 @@ describe('livereload in Chromium', () => {
 describe('livereload server', () => {
   it('injects its script into HTML responses and corrects Content-Length; serves only /livereload.js and the protocol', async () => {
     const site = await startSite();
-    const html = await new Promise<{ body: string; length: string | undefined }>((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port: site.port, path: '/', agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ body, length: res.headers['content-length'] }));
-        })
-        .on('error', reject);
-    });
+    const fetchHtml = (p: string) =>
+      new Promise<{ body: string; length: string | undefined }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: site.port, path: p, agent: false }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ body, length: res.headers['content-length'] }));
+          })
+          .on('error', reject);
+      });
     const tag = `<script src="http://127.0.0.1:${site.lrPort}/livereload.js"></script>`;
-    expect(html.body).toContain(`${tag}</body>`);
-    expect(Number(html.length)).toBe(Buffer.byteLength(html.body));
+    for (const p of ['/', '/head']) {
+      const html = await fetchHtml(p);
+      expect(html.body).toContain(`${tag}</body>`);
+      expect(Number(html.length)).toBe(Buffer.byteLength(html.body));
+    }
+    const streamed = await fetchHtml('/stream');
+    expect(streamed.body).toBe(`<!doctype html><html><body>streamed</body></html>${tag}`);
+    expect(streamed.length).toBeUndefined();
     expect(await get(site.port, '/app.js')).not.toContain('livereload');
 
     expect(await get(site.lrPort, '/livereload.js')).toContain('official-7');

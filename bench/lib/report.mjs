@@ -42,6 +42,7 @@ export function renderReport(results) {
   if (results.checkout?.length) parts.push(...checkoutTable(results));
   if (results.restart) parts.push(...restartSection(results.restart));
   if (results.downtime) parts.push(...downtimeSection(results.downtime));
+  if (results.livereload) parts.push(...liveReloadSection(results.livereload));
   parts.push(...watcherNotes(results), ...machineSection(results), ...rerun());
   return parts.join('\n') + '\n';
 }
@@ -285,6 +286,19 @@ function downtimeSection(downtime) {
   ];
   if (downtime.error) return [...out, `Not measured: ${downtime.error}`, ''];
   return [...out, typeof downtime.markdown === 'string' ? downtime.markdown.trim() : JSON.stringify(downtime), ''];
+}
+
+function liveReloadSection(lr) {
+  const out = [
+    '## Browser live reload: CSS hot swap (bench/livereload.mjs)',
+    '',
+    'Our CLI with `--livereload` runs a tiny site open in headless Chromium; each edit rewrites its stylesheet, ' +
+      'and the clock stops when the page\'s computed style shows the new value. No anchor: nodemon and `node --watch` ' +
+      'have no browser side. Written and run by bench/livereload.mjs.',
+    '',
+  ];
+  if (lr.error) return [...out, `Not measured: ${lr.error}`, ''];
+  return [...out, typeof lr.markdown === 'string' ? lr.markdown.trim() : JSON.stringify(lr), ''];
 }
 
 function watcherNotes(results) {

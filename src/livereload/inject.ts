@@ -20,6 +20,25 @@ export function installLiveReloadInjection(env: NodeJS.ProcessEnv = process.env)
   const state = Symbol('livereload');
   const write = proto.write;
   const end = proto.end;
+  const writeHead = proto.writeHead;
+
+  // writeHead(status, headers) would fix Content-Length before the body is seen: for an HTML response
+  // its headers are set one by one instead, and the status line waits for the body (write/end).
+  proto.writeHead = function (this: http.ServerResponse & Record<symbol, unknown>, status: number, ...rest: unknown[]) {
+    if (this[state] !== undefined || this.headersSent) return (writeHead as (...a: unknown[]) => http.ServerResponse).call(this, status, ...rest);
+    const message = typeof rest[0] === 'string' ? rest[0] : undefined;
+    const headers = rest[message === undefined ? 0 : 1];
+    if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers))) {
+      return (writeHead as (...a: unknown[]) => http.ServerResponse).call(this, status, ...rest);
+    }
+    for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string | number | string[]>)) {
+      if (value !== undefined) this.setHeader(name, value);
+    }
+    this.statusCode = status;
+    if (message !== undefined) this.statusMessage = message;
+    if (isHtml(this)) return this;
+    return (writeHead as (...a: unknown[]) => http.ServerResponse).call(this, status, ...(message === undefined ? [] : [message]));
+  } as typeof proto.writeHead;
 
   const isHtml = (res: http.ServerResponse) => {
     if (res.headersSent) return false;
@@ -49,10 +68,6 @@ export function installLiveReloadInjection(env: NodeJS.ProcessEnv = process.env)
       const rest = args.slice(typeof args[1] === 'string' ? 2 : 1);
       return (end as (...a: unknown[]) => http.ServerResponse).call(this, body, 'utf8', ...rest);
     }
-    if (this[state] === undefined && !hasChunk && isHtml(this) && this.getHeader('content-length') === undefined) {
-      // An empty HTML body: nothing to inject into.
-      this[state] = 'no';
-    }
     if (this[state] === 'streaming') {
       this[state] = 'done';
       if (hasChunk) (write as (...a: unknown[]) => boolean).call(this, first, typeof args[1] === 'string' ? args[1] : 'utf8');
@@ -60,6 +75,7 @@ export function installLiveReloadInjection(env: NodeJS.ProcessEnv = process.env)
       const callback = args.find((a) => typeof a === 'function');
       return (end as (...a: unknown[]) => http.ServerResponse).call(this, ...(callback ? [callback] : []));
     }
+    if (this[state] === undefined) this[state] = 'no'; // an empty body, or not HTML: as it was
     return (end as (...a: unknown[]) => http.ServerResponse).apply(this, args);
   } as typeof proto.end;
 }

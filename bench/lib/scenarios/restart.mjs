@@ -21,6 +21,13 @@ export function runRestart(ctx) {
   return runScript(RESTART_SCRIPT, 'restart', ctx);
 }
 
+export const LIVERELOAD_SCRIPT = fileURLToPath(new URL('../../livereload.mjs', import.meta.url));
+
+/** bench/livereload.mjs (CSS hot swap in Chromium, save to applied style), run the same way. */
+export function runLiveReload(ctx) {
+  return runScript(LIVERELOAD_SCRIPT, 'livereload', ctx);
+}
+
 /** bench/downtime.mjs (failed requests during restarts, restarts per burst), run the same way. */
 export function runDowntime(ctx) {
   return runScript(DOWNTIME_SCRIPT, 'downtime', ctx);

@@ -382,3 +382,15 @@ while (accept(my $c, $s)) { my $req = ''; while (my $l = <$c>) { last if $l =~ /
     }
   });
 });
+
+describe('CLI options of the hot features', () => {
+  it('parses --socket, --livereload, --livereload-port and --assets, and names the mistake in bad uses', async () => {
+    const { parseCli } = await import('../src/cli/parse.js');
+    const dir = tempDir();
+    const run = await parseCli(['--socket', '127.0.0.1:4000', '--livereload', '--livereload-port', '4001', '--assets', 'css,woff2', 'node x.js', dir], dir);
+    expect(run.kind === 'run' && run.options).toMatchObject({ socket: '127.0.0.1:4000', livereload: { port: 4001 }, assets: ['.css', '.woff2'] });
+    await expect(parseCli(['--socket', 'nope', 'node x.js', dir], dir)).rejects.toThrow(/--socket must be a port or host:port/);
+    await expect(parseCli(['--assets', 'css', 'node x.js', dir], dir)).rejects.toThrow(/--assets only applies with --livereload/);
+    await expect(parseCli(['--livereload', '--livereload-port', '0', 'node x.js', dir], dir)).rejects.toThrow(/--livereload-port must be a port/);
+  });
+});

@@ -12,7 +12,20 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, type RunEvent, type RunHandle } from '../src/index.js';
-import { cleanupTemps, freePort, get, killGroup, leftoversIn, temps, tempDir, waitFor } from './helpers/run-helpers.js';
+import {
+  built,
+  cleanupTemps,
+  ensureBuilt,
+  freePort,
+  get,
+  killGroup,
+  leftoversIn,
+  spawnNode,
+  stopSpawned,
+  temps,
+  tempDir,
+  waitFor,
+} from './helpers/run-helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((f) => fs.existsSync(f));
 let browser: Browser;
@@ -22,7 +35,8 @@ const pids: number[] = [];
 beforeAll(async () => {
   if (!CHROMIUM) throw new Error('chromium is not installed: apt-get install chromium (.ci/run does)');
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-}, 60_000);
+  await ensureBuilt();
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -32,6 +46,7 @@ afterEach(async () => {
   for (const h of handles.splice(0)) await h.stop().catch(() => {});
   for (const pid of pids.splice(0)) killGroup(pid);
   try {
+    await stopSpawned();
     expect(await leftoversIn(temps())).toEqual([]);
   } finally {
     cleanupTemps();
@@ -142,6 +157,34 @@ describe('livereload in Chromium', () => {
     fs.writeFileSync(path.join(site.dir, 'style.css'), 'body { background-color: rgb(4, 5, 6); }\n');
     await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(4, 5, 6)', { timeout: 15_000 });
     expect(loads).toBe(loadsBefore + 1);
+    await page.close();
+  });
+});
+
+describe('livereload with the register hook', () => {
+  it('WATCHFILES_LIVERELOAD: the script is injected and a CSS edit is applied without a reload or a restart', async () => {
+    const dir = tempDir('wf-lr-');
+    writeSite(dir);
+    const [port, lrPort] = [await freePort(), await freePort()];
+    const run = spawnNode(['--import', built.registerEsm, 'server.mjs'], {
+      cwd: dir,
+      env: { PORT: String(port), WATCHFILES_LIVERELOAD: String(lrPort), WATCHFILES_WATCH: 'style.css' },
+    });
+    await waitFor('the site', () => get(port, '/'));
+    await run.waitForOutput(/live reload at http:\/\/127\.0\.0\.1:\d+\/livereload\.js/);
+    expect(await get(port, '/')).toContain(`<script src="http://127.0.0.1:${lrPort}/livereload.js"></script></body>`);
+    const page = await browser.newPage();
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => (window as unknown as { __watchfilesLiveReload?: { connected: boolean } }).__watchfilesLiveReload?.connected, { timeout: 15_000 });
+    await page.type('#name', 'kept');
+    fs.writeFileSync(path.join(dir, 'style.css'), 'body { background-color: rgb(7, 8, 9); }\n');
+    await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(7, 8, 9)', { timeout: 15_000 });
+    expect(await page.$eval('#name', (el) => (el as HTMLInputElement).value)).toBe('kept');
+    expect(loads).toBe(1);
+    expect(run.output()).not.toMatch(/restarting/);
+    await run.waitForOutput(/live reload: modified style\.css/);
     await page.close();
   });
 });

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockMainModule } from './block-main.js';
+import { installLiveReloadInjection } from '../livereload/inject.js';
 import { installSocketHandoff } from '../run/socket-handoff.js';
 import { installModuleReporter } from './module-reporter.js';
 import { markerState } from './protocol.js';
@@ -21,6 +22,7 @@ const state = markerState();
 if (state === 'child') {
   // Loaded again in the child (NODE_OPTIONS carries the flag): report, never supervise.
   installSocketHandoff();
+  installLiveReloadInjection();
   installModuleReporter();
 } else if (state === 'none') {
   if (process.argv[1] === undefined || process.argv[1] === '') {

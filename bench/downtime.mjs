@@ -11,7 +11,10 @@
  * - Burst: the 50 modules are rewritten 20 ms apart (a formatter saving 50 files); counts the server
  *   starts that follow.
  *
- *   node bench/downtime.mjs [--restarts 20] [--quick] [--only cli-socket,register-socket,cli,node-watch,nodemon] [--json]
+ *   node bench/downtime.mjs [--restarts 20] [--quick] [--keep-alive] [--only cli-socket,register-socket,cli,node-watch,nodemon] [--json]
+ *
+ * --keep-alive: the clients reuse connections (an http.Agent with keepAlive, as browsers and fetch do)
+ * instead of opening one per request.
  *
  * With --json the result is one JSON line on stdout (bench/run.mjs reads it); progress goes to stderr.
  * WATCHFILES_BENCH_PKG (set by bench/run.mjs) points at a snapshot of the built package to use instead of dist/.
@@ -38,6 +41,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     json: { type: 'boolean', default: false },
+    'keep-alive': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -84,11 +88,14 @@ async function main() {
   }
   const result = { scenario: 'downtime', restarts: RESTARTS, clients: CLIENTS, burstFiles: BURST_FILES, node: process.version, rows, markdown: table(rows) };
   process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${result.markdown}\n`);
+  keepAliveAgent.destroy();
 }
 
 async function benchTool(tool) {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `wf-downtime-${tool.id}-`)));
-  const server = fs.readFileSync(path.join(REPO, 'examples', 'server.mjs'), 'utf8');
+  let server = fs.readFileSync(path.join(REPO, 'examples', 'server.mjs'), 'utf8');
+  // The example server closes each connection after its response; with --keep-alive it must not.
+  if (opts['keep-alive']) server = server.replace(/,\s*connection:\s*'close'/, '');
   fs.writeFileSync(path.join(dir, 'server.mjs'), `import './modules.mjs';\n${server}`);
   for (let i = 0; i < BURST_FILES; i++) fs.writeFileSync(path.join(dir, `m${i}.mjs`), `export const m${i} = 0;\n`);
   fs.writeFileSync(path.join(dir, 'modules.mjs'), Array.from({ length: BURST_FILES }, (_, i) => `import './m${i}.mjs';\n`).join(''));
@@ -161,7 +168,7 @@ function hammer(port) {
   const loops = Array.from({ length: CLIENTS }, async () => {
     while (!stopped) {
       sent++;
-      const r = await get(port, 5000);
+      const r = await get(port, 5000, opts['keep-alive'] ? keepAliveAgent : false);
       if (r.status === 200) state.latest = r.body.trim();
       else {
         failed++;
@@ -181,7 +188,7 @@ function hammer(port) {
 
 function table(rows) {
   const lines = [
-    `${CLIENTS} clients sending requests without pause (a new connection each) through ${RESTARTS} restarts; then ${BURST_FILES} imported modules rewritten ${BURST_GAP_MS} ms apart (Node ${process.version}, ${os.cpus().length} CPUs)`,
+    `${CLIENTS} clients sending requests without pause (${opts['keep-alive'] ? 'keep-alive connections' : 'a new connection each'}) through ${RESTARTS} restarts; then ${BURST_FILES} imported modules rewritten ${BURST_GAP_MS} ms apart (Node ${process.version}, ${os.cpus().length} CPUs)`,
     '',
     '| runner | requests | failed | how they failed | restarts for the 50-file burst |',
     '|---|---:|---:|---|---:|',
@@ -201,9 +208,11 @@ function writeMessage(dir, text) {
   fs.writeFileSync(path.join(dir, 'message.mjs'), `export const message = ${JSON.stringify(text)};\n`);
 }
 
-function get(port, timeout = 1000) {
+const keepAliveAgent = new http.Agent({ keepAlive: true });
+
+function get(port, timeout = 1000, agent = false) {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));

@@ -15,6 +15,8 @@ import net from 'node:net';
 
 const INSTALLED = Symbol.for('watchfiles-node.socket-handoff');
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long a keep-alive connection idle at the stop signal may still bring its next request (ms). */
+const IDLE_GRACE_MS = 100;
 
 export function installSocketHandoff(env: NodeJS.ProcessEnv = process.env): void {
   const g = globalThis as Record<symbol, unknown>;
@@ -37,6 +39,7 @@ export function installSocketHandoff(env: NodeJS.ProcessEnv = process.env): void
     if (handedOut || requestedPort(args) !== port) return listen.apply(this, args);
     handedOut = true;
     servers.add(this);
+    drainOnClose(this as HttpLike, gracefulMs);
     const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
     return callback ? listen.call(this, { fd }, callback) : listen.call(this, { fd });
   } as typeof net.Server.prototype.listen;
@@ -46,7 +49,7 @@ export function installSocketHandoff(env: NodeJS.ProcessEnv = process.env): void
     if (closing) return;
     closing = true;
     const ownHandlerOnly = process.listenerCount(signal) === 1;
-    void closeGracefully([...servers], gracefulMs).then(() => {
+    void closeAll([...servers]).then(() => {
       if (!ownHandlerOnly) return; // the program handles the signal: it exits when it wants to
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       process.kill(process.pid, signal);
@@ -72,33 +75,46 @@ interface HttpLike extends net.Server {
   closeAllConnections?: () => void;
 }
 
-function closeGracefully(servers: HttpLike[], ms: number): Promise<void> {
+/**
+ * Makes `server.close()` drain without a race, for the program's own close() as for ours on the stop
+ * signal: stop accepting (new connections wait in the backlog for the next child), let requests in flight
+ * finish, and end keep-alive connections so that no client loses a request. Every response from then on
+ * carries `Connection: close`, so a client does not send another request on that connection, and a
+ * connection that is idle is closed only after IDLE_GRACE_MS: closing it at once, as http.Server.close()
+ * does, races a client that is just sending its next request on it. After `ms`, all connections close.
+ */
+function drainOnClose(server: HttpLike, ms: number): void {
+  let draining = false;
+  server.close = function (this: HttpLike, callback?: (error?: Error) => void) {
+    if (!draining && this.listening) {
+      draining = true;
+      if (typeof this.closeIdleConnections === 'function') {
+        this.prependListener('request', (_req: unknown, res: { setHeader(n: string, v: string): void; headersSent?: boolean }) => {
+          if (!res.headersSent) res.setHeader('connection', 'close');
+        });
+      }
+      let idle: NodeJS.Timeout | undefined;
+      const grace = setTimeout(() => {
+        this.closeIdleConnections?.();
+        idle = setInterval(() => this.closeIdleConnections?.(), 10);
+      }, Math.min(IDLE_GRACE_MS, ms));
+      const deadline = setTimeout(() => this.closeAllConnections?.(), ms);
+      for (const t of [grace, deadline]) t.unref();
+      this.once('close', () => {
+        clearTimeout(grace);
+        clearTimeout(deadline);
+        if (idle) clearInterval(idle);
+      });
+    }
+    // net.Server's close: stop accepting, without http.Server's closing of idle connections at once.
+    return net.Server.prototype.close.call(this, callback);
+  } as typeof server.close;
+}
+
+/** Closes the servers (draining, see drainOnClose); resolves once all are closed. */
+function closeAll(servers: HttpLike[]): Promise<void> {
   const open = servers.filter((s) => s.listening);
-  if (!open.length) return Promise.resolve();
-  return new Promise((resolve) => {
-    let left = open.length;
-    const done = () => {
-      if (--left === 0) finish();
-    };
-    // Keep-alive connections that go idle after their last response are closed as they do.
-    const idle = setInterval(() => open.forEach((s) => s.closeIdleConnections?.()), 25);
-    const deadline = setTimeout(() => {
-      open.forEach((s) => s.closeAllConnections?.());
-      finish();
-    }, ms);
-    let finished = false;
-    function finish() {
-      if (finished) return;
-      finished = true;
-      clearInterval(idle);
-      clearTimeout(deadline);
-      resolve();
-    }
-    for (const s of open) {
-      s.close(done);
-      s.closeIdleConnections?.();
-    }
-  });
+  return Promise.all(open.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
 }
 
 /** Removes our own `--require .../socket-handoff.cjs` from NODE_OPTIONS, so the program's children do not load it. */

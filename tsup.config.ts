@@ -22,8 +22,9 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // The warm spare's preload (src/run/warm-spare.ts): loaded by --require in NODE_OPTIONS, so CommonJS only.
-    entry: { 'spare-hold': 'src/run/spare-hold.ts' },
+    // Preloads loaded by --require in NODE_OPTIONS, so CommonJS only: the warm spare's hold (warm-spare.ts) and
+    // the held socket's hand-off (held-socket.ts).
+    entry: { 'spare-hold': 'src/run/spare-hold.ts', 'socket-handoff': 'src/run/socket-handoff-preload.ts', 'livereload-inject': 'src/livereload/inject-preload.ts' },
     format: ['cjs'],
     dts: false,
     clean: false,

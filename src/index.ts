@@ -12,3 +12,4 @@ export { mergeBatches } from './batch.js';
 export { nativeLoadError } from './native.js';
 export * from './reloaders/index.js';
 export * from './run/index.js';
+export * from './livereload/index.js';

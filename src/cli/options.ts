@@ -41,6 +41,10 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'stop-signal', type: 'string', value: 'signal', default: 'SIGINT', help: 'Signal sent to the process group to stop it (SIGTERM, SIGHUP, ...)' },
   { name: 'shell', type: 'boolean', default: 'false', help: 'Run the command through /bin/sh -c (cmd.exe on Windows), for &&, |, $VAR and globs' },
   { name: 'no-warm-spare', type: 'boolean', default: 'false', help: 'Do not keep the next node process booted and waiting (one idle process) to cut restart time' },
+  { name: 'socket', type: 'string', value: '[host:]port', default: 'none', help: 'Zero-downtime restarts: hold this address (host 127.0.0.1 unless given) across restarts, so requests wait for the new server instead of failing; a node child gets it on its first listen() of that port, any other program as fd 3 (LISTEN_FDS, LISTEN_PID)' },
+  { name: 'livereload', type: 'boolean', default: 'false', help: 'Browser live reload (LiveReload protocol 7 on 127.0.0.1:35729, its script added to the HTML a node child serves): stylesheets and images are swapped in the page without a restart; other changes restart, then reload the page once the server answers' },
+  { name: 'livereload-port', type: 'string', value: 'port', default: '35729', help: 'Port of the LiveReload server (with --livereload)' },
+  { name: 'assets', type: 'string', value: 'css,png,...', default: 'css,png,jpg,jpeg,gif,svg,webp,avif,ico', help: 'With --livereload: extensions of static assets, which are swapped or reloaded in the browser and never restart the server' },
   { name: 'no-restart-on-input', type: 'boolean', default: 'false', help: 'Do not read `rs` + Enter from a terminal stdin' },
   { name: 'help', type: 'boolean', short: 'h', default: 'false', help: 'Print this help and exit' },
 ];

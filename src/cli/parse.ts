@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MAX_MS } from '../options.js';
 import { RUN_DEFAULTS, type RunProcessOptions } from '../run/run-options.js';
+import { parseSocketAddress } from '../run/held-socket.js';
 import { splitCommand } from '../run/split-command.js';
 import { detectTargetType, type TargetType } from '../run/target.js';
 import { buildFilter, parseExtensions } from './filter.js';
@@ -117,6 +118,25 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
   if (step !== undefined) options.step = step;
   if (pollDelay !== undefined) options.pollDelay = pollDelay;
   if (reloader) options.reloader = reloader;
+  if (typeof v.socket === 'string') {
+    try {
+      parseSocketAddress(v.socket, '--socket');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    options.socket = v.socket;
+  }
+  const lrPort = v['livereload-port'];
+  if (v.livereload === true) {
+    const port = lrPort === undefined ? undefined : Number(lrPort);
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw new UsageError(`--livereload-port must be a port (1-65535), got "${String(lrPort)}"`);
+    }
+    options.livereload = port === undefined ? true : { port };
+    if (typeof v.assets === 'string') options.assets = parseExtensions(v.assets);
+  } else if (lrPort !== undefined || v.assets !== undefined) {
+    throw new UsageError(`--${lrPort !== undefined ? 'livereload-port' : 'assets'} only applies with --livereload; add --livereload`);
+  }
   if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
     throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }

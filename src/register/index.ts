@@ -7,6 +7,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockMainModule } from './block-main.js';
+import { installLiveReloadInjection } from '../livereload/inject.js';
+import { installSocketHandoff } from '../run/socket-handoff.js';
 import { installModuleReporter } from './module-reporter.js';
 import { markerState } from './protocol.js';
 import { startRegisterSupervisor } from './register-supervisor.js';
@@ -19,6 +21,8 @@ const childFile = path.join(path.dirname(selfFile), `register-child${loadedAs ==
 const state = markerState();
 if (state === 'child') {
   // Loaded again in the child (NODE_OPTIONS carries the flag): report, never supervise.
+  installSocketHandoff();
+  installLiveReloadInjection();
   installModuleReporter();
 } else if (state === 'none') {
   if (process.argv[1] === undefined || process.argv[1] === '') {

@@ -4,6 +4,7 @@
  * directory (non-recursively: only that directory's own entries), a context directory is watched
  * recursively, and also from its parent so its own removal is seen. With `followSymlinks`, the real
  * path of each item is watched too and its events are reported under the path webpack gave.
+ * The Vite bridge plans its watches with the same rules.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,8 +58,11 @@ function alias(map: Map<string, string[]>, item: string, ignored: (p: string) =>
   else map.set(real, [item]);
 }
 
-/** The directories to watch now; recomputed when a directory appears or vanishes. */
-export function planTargets(items: WatchedItems): WatchTarget[] {
+/**
+ * The directories to watch now; recomputed when a directory appears or vanishes. `dirParents`: also
+ * watch each directory's parent, to see the directory itself go (webpack wants that; Vite does not).
+ */
+export function planTargets(items: WatchedItems, dirParents = true): WatchTarget[] {
   const targets = new Map<string, WatchTarget>();
   const add = (p: string, recursive: boolean) => {
     const key = `${recursive ? 'r' : 'n'}${p}`;
@@ -68,8 +72,9 @@ export function planTargets(items: WatchedItems): WatchTarget[] {
   const dirLike = [...items.directories, ...items.directoryAliases.keys()];
   for (const f of fileLike) add(nearestExistingDir(path.dirname(f)), false);
   for (const d of dirLike) {
-    if (isDirectory(d)) add(d, true);
-    add(nearestExistingDir(path.dirname(d)), false);
+    const exists = isDirectory(d);
+    if (exists) add(d, true);
+    if (dirParents || !exists) add(nearestExistingDir(path.dirname(d)), false);
   }
   return [...targets.values()];
 }

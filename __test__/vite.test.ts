@@ -15,7 +15,7 @@ import { startDriver, type Driver, type DriverEvent } from './helpers/driver.js'
 import { removeDir, tempDir, write } from './helpers/fs.js';
 
 const { inotifyWatches } = await import('../bench/lib/inotify.mjs');
-const DRIVER = path.join(__dirname, 'fixtures', 'dropins', 'vite-driver.mjs');
+const DRIVER = path.join(__dirname, '..', 'bench', 'lib', 'dropins', 'vite-driver.mjs');
 const PLUGIN_URL = pathToFileURL(path.join(__dirname, '..', 'dist', 'vite.js')).href;
 const VITES = ['vite6', 'vite7', 'vite8'] as const;
 const MODES = ['ours', 'theirs'] as const;
@@ -54,8 +54,10 @@ if (process.env.WATCHFILES_VITE_PLUGIN) {
 }
 plugins.push({
   name: 'report',
-  configureServer() {
-    process.stdout.write(JSON.stringify({ event: 'configured', at: Date.now(), dep }) + '\\n');
+  configureServer(server) {
+    const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+    say({ event: 'configured', at: Date.now(), dep });
+    for (const type of ['add', 'change', 'unlink']) server.watcher.on(type, (file) => say({ event: 'watch', type, file }));
   },
 });
 plugins.push({
@@ -64,7 +66,7 @@ plugins.push({
     if (id.endsWith('/main.js')) this.addWatchFile(${JSON.stringify(outsideFile)});
   },
 });
-export default { plugins, clearScreen: false };
+export default { plugins, clearScreen: false, server: { watch: { ignored: ['**/skipme/**'] } } };
 `,
   );
   for (let i = 0; i < packages; i++) write(path.join(root, 'node_modules', `pkg${i}`, 'lib', 'deep', 'index.js'), 'module.exports = 1;\n');
@@ -122,7 +124,32 @@ describe.each(VITES)('%s', (vitePackage) => {
     const again = await d.next((e) => e.event === 'configured' && e.dep === 2, 'a restart after the config dependency changed', 0, 30_000);
     expect(d.events.filter((e) => e.event === 'configured').length).toBe(configured + 1);
     expect(again.dep).toBe(2);
+
+    // The restarted server watches too (with the plugin: a new bridge, the old one closed).
+    await d.next((e) => e.event === 'hmr' && (e.payload as { type: string }).type === 'connected' && (e.at as number) > (again.at as number), 'the HMR client reconnected');
+    expect(await get(port, '/style.css')).toContain('blue');
+    from = d.events.length;
+    write(path.join(dir, 'style.css'), 'body { color: green; }\n');
+    await d.next((e) => !!hmr(e)?.updates?.some((u) => u.path === '/style.css'), 'a hot update after the restart', from);
   }, 90_000);
+});
+
+describe.each(MODES)('vite8, %s: server.watch.ignored and .env files', (mode) => {
+  it('an ignored directory reports nothing; a .env file created later restarts the server', async () => {
+    makeViteProject(dir, path.join(outside, 'extra.txt'));
+    const { d } = await startVite('vite8', mode);
+    const from = d.events.length;
+    write(path.join(dir, 'skipme', 'a.txt'), 'x');
+    write(path.join(dir, 'seen.txt'), 'x');
+    await d.next((e) => e.event === 'watch' && e.file === path.join(dir, 'seen.txt'), 'the event for seen.txt', from);
+    expect(d.events.slice(from).filter((e) => e.event === 'watch' && String(e.file).includes('skipme'))).toEqual([]);
+
+    const configured = d.events.filter((e) => e.event === 'configured').length;
+    const before = d.events.length;
+    write(path.join(dir, '.env'), 'VITE_X=1\n');
+    await d.next((e) => e.event === 'configured', 'a restart after .env appeared', before, 30_000);
+    expect(d.events.filter((e) => e.event === 'configured').length).toBe(configured + 1);
+  }, 60_000);
 });
 
 describe('inotify watches of a Vite dev server', () => {

@@ -16,7 +16,7 @@ import { removeDir, tempDir, waitFor, write } from './helpers/fs.js';
 const { inotifyWatches } = await import('../bench/lib/inotify.mjs');
 const require = createRequire(import.meta.url);
 const webpack = require('webpack') as (config: object) => any;
-const DRIVER = path.join(__dirname, 'fixtures', 'dropins', 'webpack-driver.cjs');
+const DRIVER = path.join(__dirname, '..', 'bench', 'lib', 'dropins', 'webpack-driver.cjs');
 const MODES = ['ours', 'theirs'] as const;
 
 let dir = '';
@@ -70,6 +70,11 @@ describe.each(MODES)('webpack --watch, %s', (mode) => {
     const fourth = await d.next((e) => e.event === 'build' && (e.n as number) >= 4 && (e.errors as string[]).length === 0, 'a rebuild once the file exists');
     expect(fourth.errors).toEqual([]);
     expect(bundle()).toContain('"appeared"');
+
+    // Closing the watch lets Node exit by itself.
+    await d.stop();
+    expect(d.exitCode()).toBe(0);
+    expect(d.events.some((e) => e.event === 'closed')).toBe(true);
   });
 });
 

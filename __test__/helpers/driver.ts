@@ -18,6 +18,8 @@ export interface Driver {
   /** The first event (after `from`, an index into events) that `match` accepts. */
   next(match: (e: DriverEvent) => boolean, what: string, from?: number, timeoutMs?: number): Promise<DriverEvent>;
   stop(): Promise<void>;
+  /** Exit code once exited (after stop()). */
+  exitCode(): number | null;
 }
 
 export function startDriver(script: string, args: string[], env: Record<string, string> = {}): Driver {
@@ -43,11 +45,13 @@ export function startDriver(script: string, args: string[], env: Record<string, 
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  let code: number | null = null;
+  const exit = new Promise<void>((resolve) => child.on('exit', (c) => ((exited = true), (code = c), resolve())));
   const driver: Driver = {
     child,
     events,
     stderr: () => err,
+    exitCode: () => code,
     next(match, what, from = 0, timeoutMs = 20_000) {
       return waitFor(
         () => {

@@ -16,10 +16,10 @@ import type { Matcher } from '../chokidar/types.js';
 import { DefaultFilter } from '../filters.js';
 import { subscribe } from '../subscribe.js';
 import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../types.js';
-import { planTargets, type WatchedItems } from '../webpack/targets.js';
+import { ancestorsOf, planTargets, type WatchedItems } from '../webpack/targets.js';
 
-/** Batching asked of the core: an edit reaches Vite ~10 ms after the editor's last write. */
-export const VITE_STEP_MS = 10;
+/** Batching asked of the core: an edit reaches Vite ~5 ms after the editor's last write. */
+export const VITE_STEP_MS = 5;
 export const VITE_DEBOUNCE_MS = 100;
 
 export type ViteWatchEvent = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
@@ -136,6 +136,7 @@ export class ViteWatchBridge {
 
   /** Serialized re-plan; afterwards, explicit files that came or went while unwatched are reported. */
   private replan(): Promise<void> {
+    this.ancestors = undefined;
     const run = async () => {
       if (this.closed) return;
       await this.subs.plan(planTargets(this.items, false));
@@ -175,11 +176,19 @@ export class ViteWatchBridge {
     if (this.closed) return;
     let layoutChanged = batch.rescan;
     for (const c of batch) {
-      if (c.isDir && c.change !== Change.modified) layoutChanged = true;
+      if (c.isDir && c.change !== Change.modified && this.movesAWatch(c.path)) layoutChanged = true;
       if (this.wanted(c.path)) this.report(c.change, c.path, !!c.isDir);
     }
     // A directory came or went: the watch of a file waiting to appear moves closer to it.
     if (layoutChanged && this.present.size > 0) void this.replan();
+  }
+
+  private ancestors?: Set<string>;
+
+  /** Only a directory above a file waiting to appear moves its watch (a busy parent dir costs nothing). */
+  private movesAWatch(dir: string): boolean {
+    this.ancestors ??= ancestorsOf({ ...this.items, directories: new Set() });
+    return this.ancestors.has(dir);
   }
 
   private wanted(p: string): boolean {

@@ -21,6 +21,24 @@ export interface WatchedItems {
   directoryAliases: Map<string, string[]>;
 }
 
+/**
+ * Every directory above a watched path: only a directory among these appearing or going moves a watch.
+ * (A busy parent such as /tmp holds a watched project: its other entries must cost nothing.)
+ */
+export function ancestorsOf(items: WatchedItems): Set<string> {
+  const out = new Set<string>();
+  const all = [...items.files, ...items.fileAliases.keys(), ...items.directories, ...items.directoryAliases.keys()];
+  for (const p of all) {
+    for (let dir = path.dirname(p); !out.has(dir); ) {
+      out.add(dir);
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return out;
+}
+
 export function collectItems(
   files: Iterable<string>,
   directories: Iterable<string>,

@@ -11,18 +11,19 @@
  * The native watches are kept across watch() calls (webpack calls it after every build with nearly the
  * same lists) and only re-planned for what is new.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_IGNORE_DIRS, DefaultFilter } from '../filters.js';
 import { subscribe } from '../subscribe.js';
 import { SubscriptionSet, type WatchTarget } from '../chokidar/subscriptions.js';
 import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../types.js';
 import { compileIgnored, type CompiledIgnored } from './ignored.js';
-import { collectItems, planTargets, type WatchedItems } from './targets.js';
+import { ancestorsOf, collectItems, planTargets, type WatchedItems } from './targets.js';
 import { EXISTENCE_ONLY, mtimeAccuracy, observe, type TimeInfoEntries, type TimeInfoEntry } from './time-info.js';
 import { WatchpackLike } from './watchpack-like.js';
 
 /** Batching asked of the core; webpack's own `aggregateTimeout` is applied on top, as watchpack does. */
-export const WEBPACK_STEP_MS = 10;
+export const WEBPACK_STEP_MS = 5;
 export const WEBPACK_DEBOUNCE_MS = 100;
 /** watchpack's interval for `poll: true`. */
 export const DEFAULT_POLL_MS = 5007;
@@ -265,6 +266,11 @@ class Engine {
     return next;
   }
 
+  /** True for a directory the recursive watches prune by name (node_modules, .git, ...). */
+  prunes(p: string): boolean {
+    return this.config.ignoreDirs.includes(path.basename(p));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.session = undefined;
@@ -340,6 +346,13 @@ class Session {
       for (const [file, mtime] of outdated) {
         if (mtime + accuracy >= this.startTime) this.changed(file, file, mtime, 'watch (outdated on attach)');
       }
+      // The same for context directories: anything below them written since the build started.
+      if (this.startTime) {
+        for (const dir of this.items.directories) {
+          const newer = newerThan(dir, this.startTime - accuracy, (p) => this.ignored.test(p) || this.engine.prunes(p));
+          if (newer) this.changed(dir, newer.path, newer.mtime, 'watch (outdated on attach)');
+        }
+      }
     })().catch((e) => this.fs.reportError(e as Error));
   }
 
@@ -390,12 +403,20 @@ class Session {
     if (this.superseded) return;
     let layoutChanged = batch.rescan;
     for (const change of batch) {
-      if (change.isDir && change.change !== Change.modified) layoutChanged = true;
+      if (change.isDir && change.change !== Change.modified && this.movesAWatch(change.path)) layoutChanged = true;
       this.onPath(change.path);
     }
     // A directory came or went: watches move (a missing path's nearest directory, a new context), and
     // what happened in a new directory before its watch was placed is found by looking.
     if (layoutChanged) void this.ready.then(() => this.reconcile());
+  }
+
+  private ancestors?: Set<string>;
+
+  /** A directory that came or went matters when a watched path lies below it, or it is one. */
+  private movesAWatch(dir: string): boolean {
+    this.ancestors ??= ancestorsOf(this.items);
+    return this.ancestors.has(dir) || this.items.files.has(dir) || this.items.directories.has(dir);
   }
 
   private onPath(p: string): void {
@@ -511,6 +532,42 @@ class Session {
       });
     }
   }
+}
+
+/** How many entries the attach-time check of one context directory reads at most. */
+const NEWER_SCAN_LIMIT = 20_000;
+
+/**
+ * The first entry below `dir` modified (or, for a directory, created or relisted) after `since`, or
+ * undefined. Skips what `skip` says; gives up quietly past NEWER_SCAN_LIMIT entries.
+ */
+function newerThan(dir: string, since: number, skip: (p: string) => boolean): { path: string; mtime: number } | undefined {
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(current, { withFileTypes: true });
+    } catch {
+      continue; // vanished or unreadable: the events will tell
+    }
+    for (const e of entries) {
+      if (++seen > NEWER_SCAN_LIMIT) return undefined;
+      const p = path.join(current, e.name);
+      if (skip(p)) continue;
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(p, { throwIfNoEntry: false });
+      } catch {
+        st = undefined;
+      }
+      if (!st) continue;
+      if (Number(st.mtime) >= since) return { path: p, mtime: Number(st.mtime) };
+      if (st.isDirectory()) stack.push(p);
+    }
+  }
+  return undefined;
 }
 
 function toLookup(items: Iterable<string>): Lookup {

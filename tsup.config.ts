@@ -8,6 +8,8 @@ const entries: Record<string, string> = {
   register: 'src/register/index.ts',
   'register-child': 'src/register/child.ts',
   chokidar: 'src/chokidar/index.ts',
+  webpack: 'src/webpack/index.ts',
+  vite: 'src/vite/index.ts',
 };
 
 export default defineConfig([

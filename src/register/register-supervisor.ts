@@ -33,6 +33,8 @@ export interface RegisterOptions {
   selfFile: string;
   /** The child-side entry (dist/register-child.js or .cjs). */
   childFile: string;
+  /** True when a wrapper (npm start...) passed the hook on through NODE_OPTIONS. */
+  handedOn?: boolean;
 }
 
 export function startRegisterSupervisor(o: RegisterOptions): void {
@@ -93,7 +95,8 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   reloader.on('reload', (batch) => supervisor.changed(batch));
   guard = new LateWatchGuard(Math.max(WATCH_SYNC_MS, STAT_INTERVAL_MS) + 100, (batch) => supervisor.changed(batch));
   reloader.on('error', (error) => emit({ type: 'error', error }));
-  log(`watching the files ${path.relative(cwd, mainFile) || mainFile} loads (${reloader.name} reloader); rs + Enter restarts`);
+  const via = o.handedOn ? ' (handed on through NODE_OPTIONS)' : '';
+  log(`watching the files ${path.relative(cwd, mainFile) || mainFile} loads${via} (${reloader.name} reloader); rs + Enter restarts`);
 
   let stopping = false;
   const stop = async (reason: string) => {

@@ -8,6 +8,7 @@ const entries: Record<string, string> = {
   register: 'src/register/index.ts',
   'register-child': 'src/register/child.ts',
   chokidar: 'src/chokidar/index.ts',
+  'parcel-watcher': 'src/parcel-watcher/index.ts',
 };
 
 export default defineConfig([

@@ -9,6 +9,7 @@ const entries: Record<string, string> = {
   'register-child': 'src/register/child.ts',
   chokidar: 'src/chokidar/index.ts',
   'parcel-watcher': 'src/parcel-watcher/index.ts',
+  typescript: 'src/typescript/index.ts',
 };
 
 export default defineConfig([

@@ -110,8 +110,17 @@ async function main() {
   const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
   const final = config.merge ? mergeInto(json, results, config.scenarios) : results;
   fs.writeFileSync(json, JSON.stringify(final, null, 2) + '\n');
-  fs.writeFileSync(md, renderReport(final));
+  fs.writeFileSync(md, withDropinsSection(md, renderReport(final)));
   log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
+}
+
+/** bench/dropins.mjs writes a section of its own into the same file: keep it when the rest is rewritten. */
+function withDropinsSection(md, text) {
+  const prev = fs.existsSync(md) ? fs.readFileSync(md, 'utf8') : '';
+  const start = prev.indexOf('<!-- dropins:start');
+  const end = prev.indexOf('<!-- dropins:end -->');
+  if (start < 0 || end < start) return text;
+  return `${text.trimEnd()}\n\n${prev.slice(start, end + '<!-- dropins:end -->'.length)}\n`;
 }
 
 /** --render-only: RESULTS.md again from the JSON beside it, e.g. after a change to the report's layout. */
@@ -119,7 +128,7 @@ function renderOnly(config) {
   const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
   if (!fs.existsSync(json)) throw new Error(`--render-only: ${json} does not exist; run the bench first`);
   const md = path.join(BENCH_DIR, `${config.out}.md`);
-  fs.writeFileSync(md, renderReport(JSON.parse(fs.readFileSync(json, 'utf8'))));
+  fs.writeFileSync(md, withDropinsSection(md, renderReport(JSON.parse(fs.readFileSync(json, 'utf8')))));
   log(`wrote ${path.relative(REPO, md)} from ${path.relative(REPO, json)}`);
 }
 

@@ -6,13 +6,18 @@
  *   - tailwind: Tailwind v4's CLI `--watch` with the real @parcel/watcher vs with the override to
  *     watchfiles-parcel-watcher (both installed by npm into temp projects; needs the npm registry or cache).
  * For each: start-up (to the first "watching" moment), inotify watches held (from /proc/<pid>/fdinfo),
- * idle CPU over 5 s, and edit-to-rebuild (from just before the write to the rebuilt output on disk):
+ * idle CPU over 5 s, and edit-to-reaction (from just before the write to the rebuilt output on disk, or the new HTTP answer):
  * median and p95 of --edits edits, rounds interleaved. Writes its own section of bench/RESULTS.md.
  *
- *   node bench/dropins.mjs [--edits 10] [--files 400] [--only typescript,tailwind] [--no-write]
+ *   - register: `npm start` running `node --watch server.mjs` vs `NODE_OPTIONS="--import
+ *     watchfiles-node/register" npm start` running `node server.mjs` (edit to the new HTTP response).
+ *
+ *   node bench/dropins.mjs [--edits 10] [--files 400] [--only typescript,tailwind,register] [--no-write]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +34,7 @@ const { values: opts } = parseArgs({
   options: {
     edits: { type: 'string', default: '10' },
     files: { type: 'string', default: '400' },
-    only: { type: 'string', default: 'typescript,tailwind' },
+    only: { type: 'string', default: 'typescript,tailwind,register' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -57,10 +62,10 @@ function cpuSeconds(pid) {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-async function waitFor(what, cond, timeoutMs = 60_000, every = 2) {
+async function waitForAsync(what, cond, timeoutMs = 60_000, every = 2) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = cond();
+    const v = await cond();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(every);
@@ -96,24 +101,55 @@ function launch(file, args, cwd, env = {}) {
   };
 }
 
-/** Runs one watcher: start-up, watches, idle CPU, then `edits` edits; returns the figures. */
-async function measure(name, start, ready, edit) {
+/** Processes whose working directory is `dir` or below (a tool and what it started, e.g. npm and the server). */
+function pidsIn(dir) {
+  const out = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cwd = fs.readlinkSync(`/proc/${name}/cwd`);
+      if (cwd === dir || cwd.startsWith(dir + path.sep)) out.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+function sumOver(pids, f) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += f(pid) ?? 0;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * Runs one watcher: start-up, watches and idle CPU (summed over every process working in `dir`), then
+ * `edits` edits; returns the figures. `done` may be async (an HTTP probe).
+ */
+async function measure(name, dir, start, ready, edit) {
   const t0 = performance.now();
   const run = start();
   try {
-    await waitFor(`${name} to be ready`, () => ready(run.output()), 120_000);
+    await waitForAsync(`${name} to be ready`, () => ready(run.output()), 120_000);
     const startup = performance.now() - t0;
     await sleep(1500); // let the watcher place its watches and settle
-    const watches = inotifyWatches(run.child.pid) ?? NaN;
-    const cpu0 = cpuSeconds(run.child.pid);
+    const pids = pidsIn(dir);
+    const watches = sumOver(pids, inotifyWatches);
+    const cpu0 = sumOver(pids, cpuSeconds);
     await sleep(5000);
-    const idle = ((cpuSeconds(run.child.pid) - cpu0) / 5) * 100;
+    const idle = ((sumOver(pids, cpuSeconds) - cpu0) / 5) * 100;
     const latencies = [];
     for (let i = 0; i < EDITS; i++) {
       const { write, done } = edit(i);
       const before = performance.now();
       write();
-      await waitFor(`${name} to rebuild edit ${i}`, done, 30_000);
+      await waitForAsync(`${name} to rebuild edit ${i}`, done, 30_000);
       latencies.push(performance.now() - before);
       await sleep(400);
     }
@@ -169,8 +205,8 @@ async function benchTypescript(root) {
       log(`typescript round ${round + 1}: ${variant}`);
       const r =
         variant.startsWith('tsc')
-          ? await measure(variant, () => launch(process.execPath, [tsc, '-w', '-p', dir, '--preserveWatchOutput'], dir), watching, edit('tsc'))
-          : await measure(variant, () => launch(process.execPath, ['--input-type=module', '-e', ours], dir), watching, edit('ours'));
+          ? await measure(variant, dir, () => launch(process.execPath, [tsc, '-w', '-p', dir, '--preserveWatchOutput'], dir), watching, edit('tsc'))
+          : await measure(variant, dir, () => launch(process.execPath, ['--input-type=module', '-e', ours], dir), watching, edit('ours'));
       results.rows.push(r);
     }
   }
@@ -249,7 +285,68 @@ async function benchTailwind(root) {
         };
       };
       results.rows.push(
-        await measure(variant, () => launch(process.execPath, [cli, '-i', 'src/input.css', '-o', 'out.css', '--watch=always'], app, env), (o) => /Done in/.test(o), edit),
+        await measure(variant, app, () => launch(process.execPath, [cli, '-i', 'src/input.css', '-o', 'out.css', '--watch=always'], app, env), (o) => /Done in/.test(o), edit),
+      );
+    }
+  }
+  return results;
+}
+
+// --- the register hook through npm -------------------------------------------------------------------
+
+function httpGet(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function benchRegister(root) {
+  const npmVersion = execFileSync('npm', ['--version'], { encoding: 'utf8' }).trim();
+  const results = { tool: `npm ${npmVersion} start`, project: 'a node:http server importing one module (message.mjs)', rows: [] };
+  const variants = {
+    '"start": "node --watch server.mjs" (Node\'s own watcher)': ['node --watch server.mjs', {}],
+    'NODE_OPTIONS="--import watchfiles-node/register", "start": "node server.mjs"': [
+      'node server.mjs',
+      { NODE_OPTIONS: `--import ${pathToFileURL(path.join(REPO, 'dist', 'register.js')).href}` },
+    ],
+  };
+  for (let round = 0; round < 2; round++) {
+    for (const [variant, [script, env]] of Object.entries(variants)) {
+      log(`register round ${round + 1}: ${variant}`);
+      const app = path.join(root, `register-${round}-${Object.keys(variants).indexOf(variant)}`);
+      fs.mkdirSync(app, { recursive: true });
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'srv', private: true, scripts: { start: script } }));
+      fs.writeFileSync(path.join(app, 'message.mjs'), 'export const message = "start";\n');
+      fs.writeFileSync(
+        path.join(app, 'server.mjs'),
+        "import http from 'node:http';\nimport { message } from './message.mjs';\n" +
+          "http.createServer((req, res) => { res.setHeader('connection', 'close'); res.end(message); }).listen(Number(process.env.PORT), '127.0.0.1');\n",
+      );
+      const port = await freePort();
+      const edit = (i) => {
+        const value = `v${round}-${i}-${Date.now()}`;
+        return {
+          write: () => fs.writeFileSync(path.join(app, 'message.mjs'), `export const message = ${JSON.stringify(value)};\n`),
+          done: async () => (await httpGet(port)) === value,
+        };
+      };
+      results.rows.push(
+        await measure(variant, app, () => launch('npm', ['start', '--silent'], app, { ...env, PORT: String(port), npm_config_update_notifier: 'false' }), async () => (await httpGet(port)) === 'start', edit),
       );
     }
   }
@@ -263,11 +360,11 @@ function section(all, started) {
     MARK_START,
     '## Drop-ins: each tool with its own watcher and with ours (bench/dropins.mjs)',
     '',
-    `Generated by \`node bench/dropins.mjs --edits ${EDITS} --files ${FILES}\` on ${new Date().toISOString().slice(0, 10)} (${((Date.now() - started) / 60000).toFixed(1)} min), on this machine (shared, noisy: quote ratios). Each tool runs in its own process group; two rounds, interleaved. Start-up: launch to the tool's first "watching" line (tsc: \`Watching for file changes\`; Tailwind: \`Done in\`). Watches: inotify watches the process holds 1.5 s later (from /proc/<pid>/fdinfo). Idle CPU: over 5 s of no changes. Edit-to-rebuild: from just before the write to the rebuilt output on disk (tsc's own 250 ms rebuild delay is part of both rows).`,
+    `Generated by \`node bench/dropins.mjs --edits ${EDITS} --files ${FILES}\` on ${new Date().toISOString().slice(0, 10)} (${((Date.now() - started) / 60000).toFixed(1)} min), on this machine (shared, noisy: quote ratios). Each tool runs in its own process group; two rounds, interleaved. Start-up: launch to the tool's first "watching" line (tsc: \`Watching for file changes\`; Tailwind: \`Done in\`; npm start: the first HTTP answer). Watches and idle CPU: summed over every process working in the project (the tool, and for npm start the shell, supervisor and server), watches 1.5 s after start-up (from /proc/<pid>/fdinfo), CPU over the next 5 s of no changes. Edit-to-reaction: from just before the write to the rebuilt output on disk (tsc's own 250 ms rebuild delay is part of both rows), or to the first HTTP answer with the new text.`,
     '',
   ];
   for (const r of all) {
-    lines.push(`### ${r.tool}: ${r.project}`, '', '| watcher | round | start-up | inotify watches | idle CPU | edit-to-rebuild p50 | p95 |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`### ${r.tool}: ${r.project}`, '', '| watcher | round | start-up | inotify watches | idle CPU | edit-to-reaction p50 | p95 |', '| --- | --- | --- | --- | --- | --- | --- |');
     const rounds = {};
     for (const row of r.rows) {
       rounds[row.name] = (rounds[row.name] ?? 0) + 1;
@@ -280,7 +377,7 @@ function section(all, started) {
     });
     if (agg.length === 2) {
       const [theirs, ours] = agg;
-      lines.push('', `Ours vs theirs: ${ours.watches} vs ${theirs.watches} inotify watches (${(ours.watches / theirs.watches).toFixed(2)}x); edit-to-rebuild p50 ${ms(ours.p50)} vs ${ms(theirs.p50)} (${(ours.p50 / theirs.p50).toFixed(2)}x).`);
+      lines.push('', `Ours vs theirs: ${ours.watches} vs ${theirs.watches} inotify watches (${(ours.watches / theirs.watches).toFixed(2)}x); edit-to-reaction p50 ${ms(ours.p50)} vs ${ms(theirs.p50)} (${(ours.p50 / theirs.p50).toFixed(2)}x).`);
     }
     lines.push('');
   }
@@ -296,6 +393,7 @@ async function main() {
   try {
     if (ONLY.has('typescript')) all.push(await benchTypescript(root));
     if (ONLY.has('tailwind')) all.push(await benchTailwind(root));
+    if (ONLY.has('register')) all.push(await benchRegister(root));
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

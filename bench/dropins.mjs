@@ -5,12 +5,11 @@
  *     watchfiles-node/typescript, on a generated project of --files files (default 400) in 40 directories.
  *   - tailwind: Tailwind v4's CLI `--watch` with the real @parcel/watcher vs with the override to
  *     watchfiles-parcel-watcher (both installed by npm into temp projects; needs the npm registry or cache).
+ *   - register: `npm start` running `node --watch server.mjs` vs `NODE_OPTIONS="--import
+ *     watchfiles-node/register" npm start` running `node server.mjs` (edit to the new HTTP response).
  * For each: start-up (to the first "watching" moment), inotify watches held (from /proc/<pid>/fdinfo),
  * idle CPU over 5 s, and edit-to-reaction (from just before the write to the rebuilt output on disk, or the new HTTP answer):
  * median and p95 of --edits edits, rounds interleaved. Writes its own section of bench/RESULTS.md.
- *
- *   - register: `npm start` running `node --watch server.mjs` vs `NODE_OPTIONS="--import
- *     watchfiles-node/register" npm start` running `node server.mjs` (edit to the new HTTP response).
  *
  *   node bench/dropins.mjs [--edits 10] [--files 400] [--only typescript,tailwind,register] [--no-write]
  */

@@ -10,6 +10,8 @@ const entries: Record<string, string> = {
   chokidar: 'src/chokidar/index.ts',
   webpack: 'src/webpack/index.ts',
   vite: 'src/vite/index.ts',
+  'parcel-watcher': 'src/parcel-watcher/index.ts',
+  typescript: 'src/typescript/index.ts',
 };
 
 export default defineConfig([

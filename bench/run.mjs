@@ -119,6 +119,7 @@ async function main() {
   log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
 }
 
+
 /** --render-only: RESULTS.md again from the JSON beside it, e.g. after a change to the report's layout. */
 function renderOnly(config) {
   const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);

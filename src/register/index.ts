@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { blockMainModule } from './block-main.js';
 import { installLiveReloadInjection } from '../livereload/inject.js';
 import { installSocketHandoff } from '../run/socket-handoff.js';
+import { claimHandoff, passOn, wrapperName } from './handoff.js';
 import { installModuleReporter } from './module-reporter.js';
 import { markerState } from './protocol.js';
 import { startRegisterSupervisor } from './register-supervisor.js';
@@ -29,8 +30,14 @@ if (state === 'child') {
     process.stderr.write('[watchfiles] watchfiles-node/register: no script to run (REPL or --eval): not watching\n');
   } else if (process.env.NODE_UNIQUE_ID === undefined) {
     // (A cluster worker is managed by its primary: restarting it is the primary's job.)
-    blockMainModule(loadedAs);
-    startRegisterSupervisor({ selfFile, childFile });
+    const wrapper = wrapperName(process.argv[1], process.execArgv, selfFile, process.cwd());
+    if (wrapper) {
+      // npm, pnpm, yarn... reached through NODE_OPTIONS: run as usual, the script they start supervises.
+      passOn(wrapper, (text) => process.stderr.write(`[watchfiles] ${text}\n`));
+    } else {
+      blockMainModule(loadedAs);
+      startRegisterSupervisor({ selfFile, childFile, handedOn: claimHandoff(process.argv[1]) });
+    }
   }
 }
 // 'descendant': a process the supervised server started (a worker); its parent owns it.

@@ -39,6 +39,8 @@ export interface RegisterOptions {
   selfFile: string;
   /** The child-side entry (dist/register-child.js or .cjs). */
   childFile: string;
+  /** True when a wrapper (npm start...) passed the hook on through NODE_OPTIONS. */
+  handedOn?: boolean;
 }
 
 export function startRegisterSupervisor(o: RegisterOptions): void {
@@ -127,8 +129,9 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   reloader.on('reload', (batch) => supervisor.changed(batch));
   guard = new LateWatchGuard(Math.max(WATCH_SYNC_MS, STAT_INTERVAL_MS) + 100, (batch) => supervisor.changed(batch));
   reloader.on('error', (error) => emit({ type: 'error', error }));
+  const via = o.handedOn ? ' (handed on through NODE_OPTIONS)' : '';
   log(
-    `watching the files ${path.relative(cwd, mainFile) || mainFile} loads (${reloader.name} reloader)` +
+    `watching the files ${path.relative(cwd, mainFile) || mainFile} loads${via} (${reloader.name} reloader)` +
       `${held ? `, holding ${formatAddress(held.address)} across restarts` : ''}; rs + Enter restarts`,
   );
 

@@ -4,6 +4,7 @@
  */
 import { startJsPoll } from './backends/js-poll.js';
 import { startNative } from './backends/native.js';
+import { startWatchman } from './backends/watchman.js';
 import type { BackendHandle } from './backends/types.js';
 import { makeBatch } from './batch.js';
 import { loadNative, nativeLoadError } from './native.js';
@@ -48,9 +49,11 @@ export async function start(
   };
   const sinks = { onBatch: deliver, onError: (e: WatchError) => !closed && safeCall(onError, e) };
 
-  const binding = loadNative();
+  const binding = resolved.backend === 'native' ? loadNative() : undefined;
   let handle: BackendHandle;
-  if (binding) {
+  if (resolved.backend === 'watchman') {
+    handle = await startWatchman(resolved, sinks);
+  } else if (binding) {
     handle = await startNative(binding, resolved, sinks);
   } else {
     if (!warnedFallback) {
@@ -74,7 +77,14 @@ export async function start(
   };
   resolved.signal?.addEventListener('abort', close, { once: true });
   if (resolved.signal?.aborted) await close();
-  return { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close };
+  const clock = async () => {
+    if (closed) throw new WatchError('ECLOSED', 'clock() on a closed subscription');
+    if (!handle.clock) {
+      throw new WatchError('EINVAL', `the ${handle.backend} backend has no clock: use writeSnapshot(root, file) now and changesSince(root, file) later, or backend 'watchman'`);
+    }
+    return handle.clock();
+  };
+  return { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close, clock };
 }
 
 function filterBatch(batch: ChangeBatch, filter: (c: number, p: string) => boolean, onError: (e: WatchError) => void) {

@@ -69,6 +69,12 @@ export interface WatchOptions {
   onLimit?: 'error' | 'poll';
   /** Follow symlinked directories inside the tree (each real directory is watched once). Default true. */
   followSymlinks?: boolean;
+  /**
+   * What watches: 'native' (the Rust core: inotify, FSEvents, ReadDirectoryChangesW, kqueue, polling where
+   * needed; the JS poller when no binary loads) or 'watchman' (a running watchman server, shared by every
+   * tool that uses it; this process holds no OS watch). Default 'native'.
+   */
+  backend?: 'native' | 'watchman';
   /** Called with errors that happen while watching (subscribe only; watch() throws them from the loop). Default: print to stderr. */
   onError?: (error: WatchError) => void;
 }
@@ -82,7 +88,8 @@ export type WatchErrorCode =
   | 'EMAXWATCH'
   | 'EINVAL'
   | 'EIO'
-  | 'ECLOSED';
+  | 'ECLOSED'
+  | 'EWATCHMAN';
 
 /** An error from the watcher, with a stable `code` and the `path` it concerns when there is one. */
 export class WatchError extends Error {
@@ -104,6 +111,12 @@ export interface Subscription {
   readonly pollReason: string;
   /** OS watches placed at start (0 when polling): ignored directories cost none. */
   readonly watchCount: number;
+  /**
+   * A token for "now", for changesSince() later (after a restart, say). With watchman, the server's clock
+   * (synced, so every change before the call is older than it); other backends have no clock and reject
+   * with EINVAL: use writeSnapshot() there.
+   */
+  clock(): Promise<string>;
   /** Stop watching; resolves once the native threads are joined. Idempotent. */
   close(): Promise<void>;
 }

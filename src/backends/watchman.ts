@@ -6,10 +6,11 @@
  * VCS settling is the server's (`defer_vcs`: nothing is sent while .git/index.lock and friends exist).
  * A lost server is reported to onError once; we reconnect every second and report a rescan batch when back.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch, mergeBatches } from '../batch.js';
 import type { ResolvedOptions } from '../options.js';
-import { WatchError, type ChangeBatch } from '../types.js';
+import { Change, WatchError, type ChangeBatch, type FileChange } from '../types.js';
 import type { WatchmanClient, SubscriptionPdu } from '../watchman/client.js';
 import { connectWatchman } from '../watchman/connect.js';
 import { excludeDirsExpression, recrawlCount, toChanges, type RootView } from '../watchman/changes.js';
@@ -17,6 +18,7 @@ import { checkRoot, makeIgnore } from './ignore.js';
 import type { BackendHandle, BackendSinks } from './types.js';
 
 const RECONNECT_MS = 1000;
+const ROOT_RETURN_POLL_MS = 250;
 const SYNC_TIMEOUT_MS = 60_000;
 const FIELDS = ['name', 'exists', 'new', 'type'];
 let subscriptionSeq = 0;
@@ -56,6 +58,7 @@ class Session {
   private subs: RootSub[] = [];
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly rootTimers = new Set<NodeJS.Timeout>();
   private readonly ignored: (p: string, root: string) => boolean;
   private readonly expression: unknown[] | undefined;
   private pending: ChangeBatch[] = [];
@@ -129,18 +132,64 @@ class Session {
     if (this.closed) return;
     const sub = this.subs.find((s) => s.name === pdu.subscription);
     if (!sub) return;
-    if (pdu.canceled) {
-      this.sinks.onError(
-        new WatchError('EWATCHMAN', `watchman stopped watching ${sub.dir} (the directory was deleted, or \`watchman watch-del\` ran)`, sub.dir),
-      );
-      return;
-    }
+    if (pdu.canceled) return this.canceled(sub);
     if (pdu.clock) sub.clock = pdu.clock;
     const recrawls = recrawlCount(pdu.warning);
     const rescan = pdu.is_fresh_instance === true || recrawls > sub.recrawls;
     sub.recrawls = Math.max(sub.recrawls, recrawls);
     const changes = pdu.files ? toChanges(pdu.files, sub, this.ignored) : [];
     if (changes.length || rescan) this.queue(makeBatch(changes, rescan));
+  }
+
+  /**
+   * The server dropped the watch: its root was deleted (report that, and watch again once it is back, like
+   * the native core), or someone ran `watchman watch-del` (watch again now; a rescan batch covers the gap).
+   */
+  private canceled(sub: RootSub): void {
+    if (fs.existsSync(sub.dir)) {
+      void this.rewatch(sub, true);
+      return;
+    }
+    const gone = sub.only === undefined ? sub.dir : path.join(sub.dir, sub.only);
+    this.queue(makeBatch([{ change: Change.deleted, path: gone, isDir: sub.only === undefined }]));
+    const timer = setInterval(() => {
+      if (this.closed || !fs.existsSync(sub.dir)) return;
+      clearInterval(timer);
+      this.rootTimers.delete(timer);
+      void this.rewatch(sub, false);
+    }, ROOT_RETURN_POLL_MS);
+    timer.unref();
+    this.rootTimers.add(timer);
+  }
+
+  /** Subscribes `sub`'s root again; a root that came back reports what is in it now as added. */
+  private async rewatch(sub: RootSub, rescan: boolean): Promise<void> {
+    const client = this.client;
+    const index = this.subs.indexOf(sub);
+    if (!client || index < 0) return; // a reconnect subscribes every root anyway
+    try {
+      const next = await this.subscribe(client, sub, rescan ? sub.clock : undefined);
+      if (this.closed || this.subs[index] !== sub) return;
+      this.subs[index] = next;
+      if (rescan) return this.queue(makeBatch([], true));
+      const listed = await client.command(['query', next.watch, this.listQuery(next)]);
+      const files = (listed.files ?? []) as Array<{ name: string; type?: string }>;
+      const added: FileChange[] = toChanges(
+        files.map((f) => ({ ...f, exists: true, new: true })),
+        next,
+        this.ignored,
+      );
+      if (added.length) this.queue(makeBatch(added));
+    } catch (error) {
+      if (!this.closed && client === this.client) this.sinks.onError(error as WatchError);
+    }
+  }
+
+  private listQuery(sub: RootSub): Record<string, unknown> {
+    const query: Record<string, unknown> = { fields: ['name', 'type'] };
+    if (sub.relative) query.relative_root = sub.relative;
+    if (this.expression) query.expression = this.expression;
+    return query;
   }
 
   /** Batches like the native core: yield after `step` ms without results, or `debounce` ms after the first. */
@@ -189,6 +238,7 @@ class Session {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    for (const timer of this.rootTimers) clearInterval(timer);
     clearTimeout(this.stepTimer);
     clearTimeout(this.debounceTimer);
     // Subscriptions end with the connection; the watch itself stays: other tools may share it.

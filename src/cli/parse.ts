@@ -74,7 +74,11 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   const ignorePaths = typeof v['ignore-paths'] === 'string' ? v['ignore-paths'].split(',').map((s) => s.trim()).filter(Boolean) : [];
   const filterName = typeof v.filter === 'string' ? v.filter : 'default';
   const { filter, description } = await buildFilter(filterName, ignorePaths, extensions, cwd);
-  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat'] as const, 'watchfiles') as 'watchfiles' | 'stat');
+  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat', 'watchman'] as const, 'watchfiles') as 'watchfiles' | 'stat' | 'watchman');
+  const backend = v.backend === undefined ? undefined : (oneOf(v, 'backend', ['native', 'watchman'] as const, 'native') as 'native' | 'watchman');
+  if (backend === 'watchman' && reloader !== undefined && reloader !== 'watchman') {
+    throw new UsageError(`--backend watchman cannot be combined with --reloader ${reloader}`);
+  }
 
   const options: RunProcessOptions = {
     targetType,
@@ -102,6 +106,7 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   if (step !== undefined) options.step = step;
   if (pollDelay !== undefined) options.pollDelay = pollDelay;
   if (reloader) options.reloader = reloader;
+  if (backend === 'watchman') options.reloader = 'watchman';
   if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
     throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }

@@ -4,6 +4,8 @@
  * server must have every capability we use; an older one is refused with the version it reports.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { WatchError } from '../types.js';
 import { WatchmanClient } from './client.js';
 
@@ -107,4 +109,29 @@ function askSockname(env: NodeJS.ProcessEnv): Promise<string> {
       );
     });
   });
+}
+
+/** True when a watchman server can be looked for without running anything: WATCHMAN_SOCK, or the CLI on PATH. */
+export function watchmanInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.WATCHMAN_SOCK) return true;
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    for (const name of process.platform === 'win32' ? ['watchman.exe'] : ['watchman']) {
+      try {
+        fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+        return true;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return false;
+}
+
+/** The nearest .watchmanconfig in `dir` or above it: where a project says it is meant for watchman. */
+export function findWatchmanConfig(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const file = path.join(d, '.watchmanconfig');
+    if (fs.existsSync(file)) return file;
+    if (path.dirname(d) === d) return undefined;
+  }
 }

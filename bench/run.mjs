@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig, USAGE } from './lib/config.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { renderReport } from './lib/report.mjs';
+import { keepSections } from './lib/sections.mjs';
 import { runBurst } from './lib/scenarios/burst.mjs';
 import { runCheckout } from './lib/scenarios/checkout.mjs';
 import { runLatency } from './lib/scenarios/latency.mjs';
@@ -110,7 +111,7 @@ async function main() {
   const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
   const final = config.merge ? mergeInto(json, results, config.scenarios) : results;
   fs.writeFileSync(json, JSON.stringify(final, null, 2) + '\n');
-  fs.writeFileSync(md, renderReport(final));
+  fs.writeFileSync(md, keepSections(md, renderReport(final)));
   log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
 }
 
@@ -119,7 +120,7 @@ function renderOnly(config) {
   const json = path.join(BENCH_DIR, `${config.out.toLowerCase()}.json`);
   if (!fs.existsSync(json)) throw new Error(`--render-only: ${json} does not exist; run the bench first`);
   const md = path.join(BENCH_DIR, `${config.out}.md`);
-  fs.writeFileSync(md, renderReport(JSON.parse(fs.readFileSync(json, 'utf8'))));
+  fs.writeFileSync(md, keepSections(md, renderReport(JSON.parse(fs.readFileSync(json, 'utf8')))));
   log(`wrote ${path.relative(REPO, md)} from ${path.relative(REPO, json)}`);
 }
 

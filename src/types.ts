@@ -105,7 +105,7 @@ export class WatchError extends Error {
 
 /** A running watcher started by subscribe(). */
 export interface Subscription {
-  /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', or e.g. 'inotify+poll'. */
+  /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', 'watchman', or e.g. 'inotify+poll'. */
   readonly backend: string;
   /** Why polling is used where it is (empty when it is not). */
   readonly pollReason: string;

@@ -5,12 +5,12 @@
  * watchman server, which holds them for everybody). Rows: watchfiles-node native and watchman,
  * @parcel/watcher pinned to inotify and on watchman.
  *
- *   node bench/watchman.mjs [--quick] [--procs 1,5] [--idle-ms 5000] [--only ids] [--out bench/RESULTS.md]
+ *   node bench/watchman.mjs [--quick] [--rounds 2] [--procs 1,5] [--idle-ms 5000] [--settle-ms 12000] [--only ids] [--out file]
  *
- * It starts a private watchman server (socket, state, log and pid files in a temp dir; WATCHMAN_SOCK points
- * the children at it) and stops it at the end. Before each watchman case the server drops every watch
- * (`watch-del-all`), so "ready" includes the server's crawl of the tree: the cold start a dev server sees
- * after a reboot. Writes the `watchman` section of RESULTS.md (bench/lib/sections.mjs) and prints it.
+ * Each watchman case starts a private watchman server of its own (socket, state, log and pid files in a
+ * temp dir; WATCHMAN_SOCK points the children at it) and stops it after, so "ready" includes the server's
+ * crawl of the tree (the cold start a dev server sees after a reboot) and the server's memory is that of
+ * this case alone (a server reused across cases keeps the memory of earlier crawls). Writes the `watchman` section of RESULTS.md (bench/lib/sections.mjs) and prints it.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,13 +35,14 @@ const WATCHERS = [
   { id: 'none', label: '(empty process, no watcher: the harness alone)', watchman: false },
 ];
 const START_TIMEOUT_MS = 300_000;
-const SETTLE_MS = 1_000;
 
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     procs: { type: 'string', default: '1,5' },
     'idle-ms': { type: 'string' },
+    'settle-ms': { type: 'string' },
+    rounds: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -53,7 +54,15 @@ if (opts.help) {
 }
 const spec = opts.quick ? { files: 10_000, dirs: 1_000 } : { files: 100_000, dirs: 10_000 };
 const procs = opts.procs.split(',').map(Number);
+// Rounds are interleaved (every case once, then again) and each figure is the median over them: the
+// machine is shared and one slow moment should not decide a row.
+const rounds = Number(opts.rounds ?? (opts.quick ? 1 : 2));
 const idleMs = Number(opts['idle-ms'] ?? (opts.quick ? 2_000 : 5_000));
+// Wait after ready before measuring idle CPU: V8's post-start housekeeping (the memory reducer, background
+// GC) runs in a process's first seconds. A watchman client is ready after a few socket round trips, so
+// after 1 s it is still in that phase and shows ~0.2% that has nothing to do with watching (the empty
+// process shows it too when measured that early); after ~10 s every row is at rest.
+const settleMs = Number(opts['settle-ms'] ?? (opts.quick ? 3_000 : 12_000));
 const watchers = opts.only ? WATCHERS.filter((w) => opts.only.split(',').includes(w.id)) : WATCHERS;
 const out = opts.out ?? fileURLToPath(new URL(opts.quick ? './RESULTS-quick.md' : './RESULTS.md', import.meta.url));
 const log = (line) => process.stderr.write(`[watchman-bench] ${line}\n`);
@@ -114,15 +123,19 @@ function procStats(pid) {
   return { cpuS: ticks / 100, rssMb: rss };
 }
 
-async function runCase(watcher, n, root, server) {
-  if (watcher.watchman) await command(server.sock, ['watch-del-all']);
+async function runCase(watcher, n, root) {
+  const server = watcher.watchman ? await startServer() : undefined;
+  if (server) process.env.WATCHMAN_SOCK = server.sock;
   const children = Array.from({ length: n }, () => new WatcherProcess());
   try {
     const ready = await Promise.all(children.map((c) => c.request('start', { watcher: watcher.id, root }, START_TIMEOUT_MS)));
-    const server0 = watcher.watchman ? procStats(server.pid) : undefined;
+    const idling = Promise.all(children.map((c) => c.request('idle', { settleMs, windowMs: idleMs }, settleMs + idleMs + 60_000)));
+    // The server is measured over (about) the children's window: after the same settle.
+    await new Promise((r) => setTimeout(r, settleMs));
+    const server0 = server ? procStats(server.pid) : undefined;
     const t0 = Date.now();
-    const idle = await Promise.all(children.map((c) => c.request('idle', { settleMs: SETTLE_MS, windowMs: idleMs }, idleMs + 60_000)));
-    const server1 = watcher.watchman ? procStats(server.pid) : undefined;
+    const idle = await idling;
+    const server1 = server ? procStats(server.pid) : undefined;
     const elapsedS = (Date.now() - t0) / 1000;
     const childWatches = children.reduce((sum, c) => sum + (inotifyWatches(c.pid) ?? 0), 0);
     const row = {
@@ -135,7 +148,7 @@ async function runCase(watcher, n, root, server) {
       rssMb: median(idle.map((r) => r.rssMb)),
       childWatches,
     };
-    if (server0 && server1) {
+    if (server && server0 && server1) {
       // The server's CPU over the settle and idle window, and its memory after: its cost, shared by all clients.
       row.serverCpuPct = ((server1.cpuS - server0.cpuS) / elapsedS) * 100;
       row.serverRssMb = server1.rssMb;
@@ -144,6 +157,7 @@ async function runCase(watcher, n, root, server) {
     return row;
   } finally {
     await Promise.all(children.map((c) => c.close().catch(() => c.kill())));
+    await server?.stop();
   }
 }
 
@@ -151,11 +165,11 @@ function render(rows, meta) {
   const lines = [
     '## Native vs watchman: 1 and 5 processes on one tree (bench/watchman.mjs)',
     '',
-    `Generated by \`${meta.command}\` on ${meta.date.slice(0, 10)} (${meta.durationMin} min), tree ${meta.tree}, ` +
+    `Generated by \`${meta.command}\` on ${meta.date.slice(0, 10)} (${meta.durationMin} min, ${meta.rounds} interleaved round(s), medians), tree ${meta.tree}, ` +
       `watchman ${meta.watchmanVersion}, @parcel/watcher ${meta.parcelVersion}. N processes watch the same tree at once; ` +
       `ready is from each process's start() call to ready (median and slowest of the N), for watchman rows from a ` +
-      `cold server (\`watch-del-all\` first, so the server's crawl is included). Idle CPU and RSS are per watching ` +
-      `process (median of the N) over ${idleMs / 1000} s; the server's own cost is in its columns, paid once for all ` +
+      `fresh server (one per case, so the server's crawl is included and its memory is that case's). Idle CPU and RSS are per watching ` +
+      `process (median of the N) over ${idleMs / 1000} s, ${settleMs / 1000} s after ready; the server's own cost is in its columns, paid once for all ` +
       `clients. Inotify watches: the sum over the N watching processes, and the server's.`,
     '',
     table(
@@ -182,30 +196,42 @@ async function main() {
   const t0 = Date.now();
   snapshotPackage();
   const root = ensureTree(spec, log);
-  const server = await startServer();
-  process.env.WATCHMAN_SOCK = server.sock;
-  const rows = [];
+  const runs = new Map();
   try {
-    const version = (await command(server.sock, ['version'])).version;
-    for (const n of procs) {
-      for (const watcher of watchers) {
-        log(`${watcher.id} x${n} on ${treeName(spec)}...`);
-        try {
-          const row = await runCase(watcher, n, root, server);
-          log(`  ready ${ms(row.readyMedianMs)} / ${ms(row.readyMaxMs)}, idle ${pct(row.idleCpuPct)}, rss ${mb(row.rssMb)}, watches ${row.childWatches}` +
-            (row.serverWatches === undefined ? '' : `; server ${pct(row.serverCpuPct)}, ${mb(row.serverRssMb)}, ${row.serverWatches} watches`));
-          rows.push(row);
-        } catch (error) {
-          log(`  failed: ${error.message}`);
-          rows.push({ watcher: watcher.id, procs: n, failed: String(error.message).split('\n')[0].slice(0, 120) });
+    const probe = await startServer();
+    const version = (await command(probe.sock, ['version'])).version;
+    await probe.stop();
+    for (let round = 1; round <= rounds; round++) {
+      for (const n of procs) {
+        for (const watcher of watchers) {
+          log(`round ${round}/${rounds}: ${watcher.id} x${n} on ${treeName(spec)}...`);
+          const key = `${n}:${watcher.id}`;
+          if (!runs.has(key)) runs.set(key, { watcher: watcher.id, procs: n, ok: [], failed: [] });
+          try {
+            const row = await runCase(watcher, n, root);
+            log(`  ready ${ms(row.readyMedianMs)} / ${ms(row.readyMaxMs)}, idle ${pct(row.idleCpuPct)}, rss ${mb(row.rssMb)}, watches ${row.childWatches}` +
+              (row.serverWatches === undefined ? '' : `; server ${pct(row.serverCpuPct)}, ${mb(row.serverRssMb)}, ${row.serverWatches} watches`));
+            runs.get(key).ok.push(row);
+          } catch (error) {
+            log(`  failed: ${error.message}`);
+            runs.get(key).failed.push(String(error.message).split('\n')[0].slice(0, 120));
+          }
         }
       }
     }
+    const FIELDS = ['readyMedianMs', 'readyMaxMs', 'idleCpuPct', 'rssMb', 'childWatches', 'serverCpuPct', 'serverRssMb', 'serverWatches'];
+    const rows = [...runs.values()].map(({ watcher, procs: n, ok, failed }) => {
+      if (!ok.length) return { watcher, procs: n, failed: failed[0] };
+      const row = { watcher, procs: n, runs: ok.length };
+      for (const f of FIELDS) if (ok.some((r) => r[f] !== undefined)) row[f] = median(ok.map((r) => r[f]).filter((v) => v !== undefined));
+      return row;
+    });
     const parcelVersion = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../node_modules/@parcel/watcher/package.json', import.meta.url)), 'utf8')).version;
     const meta = {
       command: `node bench/watchman.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
       date: new Date().toISOString(),
       durationMin: ((Date.now() - t0) / 60_000).toFixed(1),
+      rounds,
       tree: treeName(spec),
       watchmanVersion: version,
       parcelVersion,
@@ -215,7 +241,6 @@ async function main() {
     process.stdout.write(`${md}\n`);
     log(`wrote the watchman section of ${out}`);
   } finally {
-    await server.stop();
     removeSnapshot();
   }
 }

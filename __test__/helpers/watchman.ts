@@ -48,10 +48,16 @@ export async function startWatchmanServer(sock?: string): Promise<WatchmanServer
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let up = false;
   let dead = false;
+  let spawnError: Error | undefined;
+  child.once('error', (e) => {
+    spawnError = e;
+    dead = true;
+  });
   void exited.then(() => (dead = true));
   await waitFor(
     () => {
-      if (dead) throw new Error(`watchman exited at start; log: ${fs.readFileSync(path.join(dir, 'log'), 'utf8').slice(-2000)}`);
+      if (spawnError) throw new Error(`cannot run watchman (${spawnError.message}): these tests need it installed (apt install watchman)`);
+      if (dead) throw new Error(`watchman exited at start; log: ${fs.readFileSync(path.join(dir, 'log'), { encoding: 'utf8', flag: 'a+' }).slice(-2000)}`);
       void canConnect(sockname).then((ok) => (up = ok));
       return up;
     },

@@ -81,10 +81,9 @@ class Session {
     client.unref();
     client.setSubscriptionHandler((pdu) => this.receive(pdu));
     try {
-      const previous = this.subs;
-      const subs: RootSub[] = [];
-      for (const [i, view] of this.views.entries()) subs.push(await this.subscribe(client, view, previous[i]?.clock));
-      this.subs = subs;
+      // Each root's subscription takes its slot as soon as it exists: its results may arrive while the
+      // next root subscribes, and are looked up there by name.
+      for (const [i, view] of this.views.entries()) this.subs[i] = await this.subscribe(client, view, this.subs[i]?.clock);
     } catch (error) {
       client.close();
       throw error;

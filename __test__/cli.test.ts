@@ -80,7 +80,7 @@ describe('watchfiles CLI: usage', () => {
     [['--debounce', '0', 'node a.js'], /--debounce must be a number of ms from 1 to 2147483647/],
     [['--debounce', '10', '--step', '100', 'node a.js'], /--debounce \(10\) must not be smaller than --step \(100\)/],
     [['--target-type', 'script', 'node a.js'], /--target-type must be one of auto, command, function/],
-    [['--reloader', 'chokidar', 'node a.js'], /--reloader must be one of watchfiles, stat/],
+    [['--reloader', 'chokidar', 'node a.js'], /--reloader must be one of watchfiles, stat, watchman/],
     [['--stop-signal', 'SIGNOPE', 'node a.js'], /--stop-signal must be a signal name/],
     [['npm run build && node a.js'], /uses shell syntax \(&&\); add --shell/],
     [['no-such-command-xyz serve'], /command not found: "no-such-command-xyz"/],

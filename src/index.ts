@@ -9,6 +9,8 @@ export { watch } from './watch.js';
 export { subscribe } from './subscribe.js';
 export type { BatchCallback } from './subscribe.js';
 export { mergeBatches } from './batch.js';
+export { changesSince, writeSnapshot } from './since.js';
+export type { SinceOptions } from './since.js';
 export { nativeLoadError } from './native.js';
 export * from './reloaders/index.js';
 export * from './run/index.js';

@@ -54,12 +54,13 @@ export interface ResolvedOptions {
   onLimit: 'error' | 'poll';
   followSymlinks: boolean;
   onError?: (error: WatchError) => void;
+  backend: 'native' | 'watchman';
 }
 
 const KNOWN = new Set([
   'debounce', 'step', 'signal', 'timeout', 'yieldOnTimeout', 'recursive', 'ignore', 'gitignore', 'filter',
   'forcePolling', 'pollDelay', 'ignorePermissionDenied', 'persistent', 'vcsSettle', 'vcsSettleTimeout',
-  'onLimit', 'followSymlinks', 'onError',
+  'onLimit', 'followSymlinks', 'onError', 'backend',
 ]);
 
 export function resolvePaths(paths: unknown): string[] {
@@ -119,6 +120,7 @@ export function resolveOptions(paths: unknown, options: WatchOptions = {}, env =
     vcsSettleTimeout: num(o, 'vcsSettleTimeout', DEFAULTS.vcsSettleTimeout),
     onLimit: oneOf(o, 'onLimit', ['error', 'poll'] as const, 'error'),
     followSymlinks: bool(o, 'followSymlinks', true),
+    backend: oneOf(o, 'backend', ['native', 'watchman'] as const, 'native'),
   };
   if (jsFilter) resolved.jsFilter = jsFilter;
   if (o.timeout !== undefined) resolved.timeout = num(o, 'timeout', 0);
@@ -132,6 +134,9 @@ export function resolveOptions(paths: unknown, options: WatchOptions = {}, env =
   if (o.onError !== undefined) {
     if (typeof o.onError !== 'function') throw new TypeError('option "onError" must be a function');
     resolved.onError = o.onError as (e: WatchError) => void;
+  }
+  if (resolved.backend === 'watchman' && resolved.forcePolling && o.forcePolling === true) {
+    throw new TypeError(`option "forcePolling" cannot be combined with backend 'watchman' (the watchman server decides how it watches)`);
   }
   if (resolved.debounce < resolved.step) {
     throw new TypeError(`option "debounce" (${resolved.debounce}) must not be smaller than "step" (${resolved.step})`);

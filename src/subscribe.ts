@@ -4,6 +4,7 @@
  */
 import { startJsPoll } from './backends/js-poll.js';
 import { startNative } from './backends/native.js';
+import { startWatchman } from './backends/watchman.js';
 import type { BackendHandle } from './backends/types.js';
 import { makeBatch } from './batch.js';
 import { loadNative, nativeLoadError } from './native.js';
@@ -57,9 +58,11 @@ export async function start(
   };
   const sinks = { onBatch: deliver, onError: (e: WatchError) => !closed && safeCall(onError, e) };
 
-  const binding = loadNative();
+  const binding = resolved.backend === 'native' ? loadNative() : undefined;
   let handle: BackendHandle;
-  if (binding) {
+  if (resolved.backend === 'watchman') {
+    handle = await startWatchman(resolved, sinks);
+  } else if (binding) {
     handle = await startNative(binding, resolved, sinks);
   } else {
     if (!warnedFallback) {
@@ -87,7 +90,14 @@ export async function start(
     return closing;
   };
   resolved.signal?.addEventListener('abort', close, { once: true });
-  const subscription: Subscription = { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close };
+  const clock = async () => {
+    if (closed) throw new WatchError('ECLOSED', 'clock() on a closed subscription');
+    if (!handle.clock) {
+      throw new WatchError('EINVAL', `the ${handle.backend} backend has no clock: use writeSnapshot(root, file) now and changesSince(root, file) later, or backend 'watchman'`);
+    }
+    return handle.clock();
+  };
+  const subscription: Subscription = { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close, clock };
   if (resolved.persistent) persistentSubscriptions.set(close, subscription);
   else dropped.register(subscription, close, token);
   if (resolved.signal?.aborted) await close();

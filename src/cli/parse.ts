@@ -90,7 +90,11 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
   const ignorePaths = typeof v['ignore-paths'] === 'string' ? v['ignore-paths'].split(',').map((s) => s.trim()).filter(Boolean) : [];
   const filterName = typeof v.filter === 'string' ? v.filter : 'default';
   const { filter, description } = await buildFilter(filterName, ignorePaths, extensions, cwd);
-  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat'] as const, 'watchfiles') as 'watchfiles' | 'stat');
+  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat', 'watchman'] as const, 'watchfiles') as 'watchfiles' | 'stat' | 'watchman');
+  const backend = v.backend === undefined ? undefined : (oneOf(v, 'backend', ['native', 'watchman'] as const, 'native') as 'native' | 'watchman');
+  if (backend === 'watchman' && reloader !== undefined && reloader !== 'watchman') {
+    throw new UsageError(`--backend watchman cannot be combined with --reloader ${reloader}`);
+  }
 
   const options: RunProcessOptions = {
     targetType,
@@ -137,6 +141,7 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
   } else if (lrPort !== undefined || v.assets !== undefined) {
     throw new UsageError(`--${lrPort !== undefined ? 'livereload-port' : 'assets'} only applies with --livereload; add --livereload`);
   }
+  if (backend === 'watchman') options.reloader = 'watchman';
   if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
     throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }

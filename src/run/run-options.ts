@@ -45,7 +45,8 @@ export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeo
   handleSignals?: boolean;
   /**
    * What detects changes: 'watchfiles' (the native watcher; fails when no binary loads) or 'stat' (the
-   * StatReloader: stats every file each pollDelay ms, pure JS). Default: the native watcher, else the JS poller.
+   * StatReloader: stats every file each pollDelay ms, pure JS) or 'watchman' (a watchman server watches, the
+   * same as the watcher option backend: 'watchman'). Default: the native watcher, else the JS poller.
    */
   reloader?: ReloaderKind;
   /** Receives what the runner does (starts, restarts, exits, errors). Default: one line per event on stderr. */
@@ -150,8 +151,8 @@ export function resolveRunOptions(options: RunProcessOptions): ResolvedRunOption
   if (o.stdio !== undefined) resolved.stdio = o.stdio as StdioOptions;
   if (o.callback !== undefined) resolved.callback = fn(o, 'callback') as ResolvedRunOptions['callback'];
   if (o.reloader !== undefined) {
-    if (o.reloader !== 'watchfiles' && o.reloader !== 'stat') {
-      throw new TypeError(`runProcess: option "reloader" must be 'watchfiles' or 'stat', got ${String(o.reloader)}`);
+    if (o.reloader !== 'watchfiles' && o.reloader !== 'stat' && o.reloader !== 'watchman') {
+      throw new TypeError(`runProcess: option "reloader" must be 'watchfiles', 'stat' or 'watchman', got ${String(o.reloader)}`);
     }
     resolved.reloader = o.reloader;
   }

@@ -17,21 +17,19 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
 
-use notify::event::{EventKind, ModifyKind, RenameMode};
-
 use crate::change::Output;
 use crate::config::{OnLimit, WatchConfig};
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
-use crate::native::{NativeBackend, PER_DIR};
+use crate::native::{NativeBackend, RawEvent, PER_DIR};
 use crate::pending::Pending;
 use crate::scan::{scan, PollMount, ScanRules, Visited};
 use crate::tree::Tree;
 use crate::vcs::VcsProbe;
 
 pub enum Msg {
-    Fs(notify::Result<notify::Event>),
+    Fs(RawEvent),
     Stop,
 }
 
@@ -464,32 +462,16 @@ impl Engine {
         }
     }
 
-    fn on_event(&mut self, res: notify::Result<notify::Event>, now: Instant) {
-        let event = match res {
-            Ok(e) => e,
-            Err(err) => {
-                let e = crate::native::from_notify(err, None);
-                if e.code == ErrorCode::MaxWatch {
-                    let ri = e.path.as_deref().and_then(|p| self.root_for(p)).unwrap_or(0);
-                    return self.on_limit(ri, e);
-                }
-                return self.report(e);
+    fn on_event(&mut self, event: RawEvent, now: Instant) {
+        match event {
+            RawEvent::Changed(path) => self.on_path(&path, now),
+            RawEvent::Renamed { from, to } => self.pending.note_rename(&from, &to),
+            RawEvent::Overflow => self.rescan(now),
+            RawEvent::Error(e) if e.code == ErrorCode::MaxWatch => {
+                let ri = e.path.as_deref().and_then(|p| self.root_for(p)).unwrap_or(0);
+                self.on_limit(ri, e);
             }
-        };
-        if event.need_rescan() {
-            return self.rescan(now);
-        }
-        match event.kind {
-            // Reads are not changes: dropped before they cost anything.
-            EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => {}
-            EventKind::Access(_) => return,
-            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if event.paths.len() == 2 => {
-                self.pending.note_rename(&event.paths[0], &event.paths[1]);
-            }
-            _ => {}
-        }
-        for p in &event.paths {
-            self.on_path(p, now);
+            RawEvent::Error(e) => self.report(e),
         }
     }
 

@@ -39,7 +39,7 @@ impl ErrorCode {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchError {
     pub code: ErrorCode,
     pub message: String,
@@ -49,6 +49,25 @@ pub struct WatchError {
 impl WatchError {
     pub fn new(code: ErrorCode, message: impl Into<String>, path: Option<&Path>) -> Self {
         WatchError { code, message: message.into(), path: path.map(Path::to_path_buf) }
+    }
+
+    /// The OS watch limit is exhausted (inotify's ENOSPC), with the three ways out.
+    pub fn watch_limit(path: Option<&Path>) -> Self {
+        let at = path.map(|p| format!(" while watching {}", p.display())).unwrap_or_default();
+        let message = format!(
+            "the OS file-watch limit is exhausted{at} (raise it: sudo sysctl fs.inotify.max_user_watches=524288, \
+             or ignore large directories with the `ignore` option, or pass onLimit: 'poll')"
+        );
+        WatchError::new(ErrorCode::MaxWatch, message, path)
+    }
+
+    /// No more inotify instances may be made (EMFILE from inotify_init).
+    pub fn too_many_instances() -> Self {
+        WatchError::new(
+            ErrorCode::MaxWatch,
+            "too many inotify instances (raise it: sudo sysctl fs.inotify.max_user_instances=1024, or close unused watchers)",
+            None,
+        )
     }
 
     /// Maps an I/O error on `path` to a code and a message that names the path and the fix.

@@ -137,6 +137,7 @@ fn a_file_root_replaced_by_a_directory_is_reported_once_and_followed_when_it_ret
 }
 
 #[test]
+#[cfg(unix)]
 fn a_directory_reached_through_two_roots_is_reported_under_the_first() {
     let (_d, base) = tmp();
     let real = base.join("real");
@@ -153,6 +154,7 @@ fn a_directory_reached_through_two_roots_is_reported_under_the_first() {
     }
 }
 
+#[cfg(unix)]
 /// Runs this test binary's test `name` again as the unprivileged user nobody (root reads everything, so
 /// permissions only bind another user). The binary is copied to a world-readable place first, so it does
 /// not matter where the checkout lives (often under a home directory nobody may enter).
@@ -178,6 +180,7 @@ fn run_as_nobody(name: &str) {
 }
 
 #[test]
+#[cfg(unix)]
 fn an_unreadable_root_with_ignore_permission_denied_is_said_once_and_picked_up_when_readable() {
     use std::os::unix::fs::PermissionsExt;
     if std::env::var_os("NEVER_LOSE_AS_NOBODY").is_none() && unsafe { libc::geteuid() } == 0 {

@@ -1,6 +1,6 @@
 //! inotify, directly: one non-recursive watch per directory (so ignored directories never cost one),
 //! placed synchronously by the engine, with a mask that leaves reads out. A reader thread turns kernel
-//! events into notify-style events for the engine; a pipe wakes it to stop.
+//! events into `RawEvent`s for the engine; a pipe wakes it to stop.
 
 use std::collections::HashMap;
 use std::io;
@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
-use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, MetadataKind, ModifyKind, RemoveKind, RenameMode};
-use notify::{Event, EventKind};
 
+use super::RawEvent;
 use crate::engine::Msg;
 use crate::error::{ErrorCode, WatchError};
 
@@ -155,7 +154,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sende
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let _ = tx.send(Msg::Fs(Err(notify::Error::io(e))));
+                    let _ = tx.send(Msg::Fs(RawEvent::Error(WatchError::new(ErrorCode::Io, format!("reading inotify events failed: {e}"), None))));
                     break 'outer;
                 }
             };
@@ -164,7 +163,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sende
             let mut forget = Vec::new();
             for ev in events {
                 if ev.mask.contains(EventMask::Q_OVERFLOW) {
-                    out.push(Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan));
+                    out.push(RawEvent::Overflow);
                     continue;
                 }
                 if ev.mask.contains(EventMask::IGNORED) {
@@ -186,7 +185,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sende
                 }
             }
             for e in out {
-                if tx.send(Msg::Fs(Ok(e))).is_err() {
+                if tx.send(Msg::Fs(e)).is_err() {
                     break 'outer;
                 }
             }
@@ -198,61 +197,73 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sende
     }
 }
 
-/// One kernel event as notify-style events; IN_MOVED_FROM/TO with the same cookie pair into `Both`.
-fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32, PathBuf)>, out: &mut Vec<Event>) {
-    let is_dir = mask.contains(EventMask::ISDIR);
-    let ev = |kind| Event::new(kind).add_path(path.clone());
+/// One kernel event as raw events. Every bit in our mask is a change of some kind, so each event says
+/// "look at this path"; IN_MOVED_FROM/TO with the same cookie also pair into a rename.
+fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32, PathBuf)>, out: &mut Vec<RawEvent>) {
     if mask.contains(EventMask::MOVED_FROM) {
-        out.push(ev(EventKind::Modify(ModifyKind::Name(RenameMode::From))));
         *from = Some((cookie, path.clone()));
     }
     if mask.contains(EventMask::MOVED_TO) {
-        out.push(ev(EventKind::Modify(ModifyKind::Name(RenameMode::To))));
         if let Some((c, old)) = from.take() {
             if c == cookie {
-                out.push(
-                    Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both))).add_path(old).add_path(path.clone()),
-                );
+                out.push(RawEvent::Renamed { from: old, to: path.clone() });
             }
         }
     }
-    if mask.contains(EventMask::MOVE_SELF) {
-        out.push(ev(EventKind::Modify(ModifyKind::Name(RenameMode::From))));
-    }
-    if mask.contains(EventMask::CREATE) {
-        out.push(ev(EventKind::Create(if is_dir { CreateKind::Folder } else { CreateKind::File })));
-    }
-    if mask.contains(EventMask::DELETE) {
-        out.push(ev(EventKind::Remove(if is_dir { RemoveKind::Folder } else { RemoveKind::File })));
-    }
-    if mask.contains(EventMask::DELETE_SELF) {
-        out.push(ev(EventKind::Remove(RemoveKind::Any)));
-    }
-    if mask.contains(EventMask::MODIFY) {
-        out.push(ev(EventKind::Modify(ModifyKind::Data(DataChange::Any))));
-    }
-    if mask.contains(EventMask::CLOSE_WRITE) {
-        out.push(ev(EventKind::Access(AccessKind::Close(AccessMode::Write))));
-    }
-    if mask.contains(EventMask::ATTRIB) {
-        out.push(ev(EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any))));
-    }
+    out.push(RawEvent::Changed(path));
 }
 
 fn add_error(err: &io::Error, dir: &Path) -> WatchError {
     if err.raw_os_error() == Some(libc::ENOSPC) {
-        return crate::native::from_notify(notify::Error::new(notify::ErrorKind::MaxFilesWatch), Some(dir));
+        return WatchError::watch_limit(Some(dir));
     }
     WatchError::from_io(err, dir, "watching")
 }
 
 fn init_error(err: &io::Error) -> WatchError {
     if err.raw_os_error() == Some(libc::EMFILE) {
-        return WatchError::new(
-            ErrorCode::MaxWatch,
-            "too many inotify instances (raise it: sudo sysctl fs.inotify.max_user_instances=1024, or close unused watchers)",
-            None,
-        );
+        return WatchError::too_many_instances();
     }
     WatchError::new(ErrorCode::Io, format!("inotify_init failed: {err}"), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(events: &[(EventMask, u32, &str)]) -> Vec<RawEvent> {
+        let (mut from, mut out) = (None, Vec::new());
+        for (mask, cookie, path) in events {
+            translate(*mask, *cookie, PathBuf::from(path), &mut from, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn every_event_is_a_change_at_its_path() {
+        let out = run(&[(EventMask::CREATE | EventMask::ISDIR, 0, "/r/d"), (EventMask::CLOSE_WRITE, 0, "/r/f"), (EventMask::ATTRIB, 0, "/r/f")]);
+        assert_eq!(
+            out,
+            vec![RawEvent::Changed("/r/d".into()), RawEvent::Changed("/r/f".into()), RawEvent::Changed("/r/f".into())]
+        );
+    }
+
+    #[test]
+    fn moved_from_and_to_with_one_cookie_pair_into_a_rename() {
+        let out = run(&[(EventMask::MOVED_FROM, 7, "/r/a"), (EventMask::MOVED_TO, 7, "/r/b")]);
+        assert_eq!(
+            out,
+            vec![
+                RawEvent::Changed("/r/a".into()),
+                RawEvent::Renamed { from: "/r/a".into(), to: "/r/b".into() },
+                RawEvent::Changed("/r/b".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn moves_with_other_cookies_or_from_outside_stay_apart() {
+        let out = run(&[(EventMask::MOVED_FROM, 1, "/r/a"), (EventMask::MOVED_TO, 2, "/r/b"), (EventMask::MOVED_TO, 1, "/r/c")]);
+        assert_eq!(out, vec![RawEvent::Changed("/r/a".into()), RawEvent::Changed("/r/b".into()), RawEvent::Changed("/r/c".into())]);
+    }
 }

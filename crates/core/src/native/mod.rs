@@ -1,5 +1,5 @@
 //! OS-event backends behind one interface (as @parcel/watcher does): the engine places and removes watches
-//! through `OsWatcher` and receives notify-style events on its channel, whichever backend runs.
+//! through `OsWatcher` and receives `RawEvent`s (event.rs) on its channel, whichever backend runs.
 //!
 //! - Linux: `inotify_backend`, straight on the inotify crate. notify 8's inotify watcher subscribes to
 //!   IN_OPEN/IN_CLOSE_NOWRITE (every read is an event), places each watch through a round trip to its own
@@ -15,11 +15,13 @@ use std::path::Path;
 
 use crate::error::WatchError;
 
+mod event;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")))]
 mod inotify_backend;
+#[cfg(not(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend"))))]
 mod notify_backend;
 
-pub use notify_backend::from_notify;
+pub use event::RawEvent;
 
 /// Our own inotify backend: Linux, unless the notify-crate path is chosen for testing.
 const OWN_INOTIFY: bool = cfg!(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")));

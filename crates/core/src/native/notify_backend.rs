@@ -1,12 +1,15 @@
 //! The notify backend: FSEvents, ReadDirectoryChangesW or kqueue, recursive from each root; the engine's
-//! filter drops what is ignored. Also the mapping of notify's errors to ours.
+//! filter drops what is ignored. notify's events and errors become `RawEvent`s here, so nothing past this
+//! file knows notify.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
+use super::RawEvent;
 use crate::engine::Msg;
 use crate::error::{ErrorCode, WatchError};
 
@@ -16,10 +19,11 @@ pub struct NotifyBackend {
 }
 
 impl NotifyBackend {
-    #[allow(dead_code)] // used where inotify is not
     pub fn new(tx: Sender<Msg>) -> Result<NotifyBackend, WatchError> {
         let watcher = notify::recommended_watcher(move |res| {
-            let _ = tx.send(Msg::Fs(res));
+            for raw in translate(res) {
+                let _ = tx.send(Msg::Fs(raw));
+            }
         })
         .map_err(|e| from_notify(e, None))?;
         Ok(NotifyBackend { watcher, watched: HashSet::new() })
@@ -49,18 +53,33 @@ impl super::OsWatcher for NotifyBackend {
     }
 }
 
-pub fn from_notify(err: notify::Error, path: Option<&Path>) -> WatchError {
+/// One notify callback as raw events: reads dropped, a paired rename kept, lost events as `Overflow`.
+fn translate(res: notify::Result<notify::Event>) -> Vec<RawEvent> {
+    let event = match res {
+        Ok(e) => e,
+        Err(err) => return vec![RawEvent::Error(from_notify(err, None))],
+    };
+    if event.need_rescan() {
+        return vec![RawEvent::Overflow];
+    }
+    let mut out = Vec::with_capacity(event.paths.len() + 1);
+    match event.kind {
+        // Reads are not changes (a file closed after writing is).
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => {}
+        EventKind::Access(_) => return out,
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if event.paths.len() == 2 => {
+            out.push(RawEvent::Renamed { from: event.paths[0].clone(), to: event.paths[1].clone() });
+        }
+        _ => {}
+    }
+    out.extend(event.paths.into_iter().map(RawEvent::Changed));
+    out
+}
+
+fn from_notify(err: notify::Error, path: Option<&Path>) -> WatchError {
     let path = path.or_else(|| err.paths.first().map(PathBuf::as_path));
     match err.kind {
-        notify::ErrorKind::MaxFilesWatch => WatchError::new(
-            ErrorCode::MaxWatch,
-            format!(
-                "the OS file-watch limit is exhausted{} (raise it: sudo sysctl fs.inotify.max_user_watches=524288, \
-                 or ignore large directories with the `ignore` option, or pass onLimit: 'poll')",
-                path.map(|p| format!(" while watching {}", p.display())).unwrap_or_default()
-            ),
-            path,
-        ),
+        notify::ErrorKind::MaxFilesWatch => WatchError::watch_limit(path),
         notify::ErrorKind::PathNotFound => WatchError::new(
             ErrorCode::NotFound,
             format!("path does not exist: {}", path.map(|p| p.display().to_string()).unwrap_or_default()),
@@ -69,12 +88,7 @@ pub fn from_notify(err: notify::Error, path: Option<&Path>) -> WatchError {
         notify::ErrorKind::Io(ref io) => {
             #[cfg(unix)]
             if io.raw_os_error() == Some(libc::EMFILE) {
-                return WatchError::new(
-                    ErrorCode::MaxWatch,
-                    "too many inotify instances (raise it: sudo sysctl fs.inotify.max_user_instances=1024, \
-                     or close unused watchers)",
-                    path,
-                );
+                return WatchError::too_many_instances();
             }
             match path {
                 Some(p) => WatchError::from_io(io, p, "watching"),
@@ -82,5 +96,49 @@ pub fn from_notify(err: notify::Error, path: Option<&Path>) -> WatchError {
             }
         }
         _ => WatchError::new(ErrorCode::Io, format!("watcher failed: {err}"), path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, DataChange, Flag};
+    use notify::Event;
+
+    #[test]
+    fn reads_are_dropped_and_writes_kept() {
+        let read = Event::new(EventKind::Access(AccessKind::Open(AccessMode::Read))).add_path("/r/f".into());
+        assert!(translate(Ok(read)).is_empty());
+        let closed = Event::new(EventKind::Access(AccessKind::Close(AccessMode::Write))).add_path("/r/f".into());
+        assert_eq!(translate(Ok(closed)), vec![RawEvent::Changed("/r/f".into())]);
+        let data = Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any))).add_path("/r/g".into());
+        assert_eq!(translate(Ok(data)), vec![RawEvent::Changed("/r/g".into())]);
+    }
+
+    #[test]
+    fn a_paired_rename_keeps_both_paths() {
+        let both = Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both))).add_path("/r/a".into()).add_path("/r/b".into());
+        assert_eq!(
+            translate(Ok(both)),
+            vec![
+                RawEvent::Renamed { from: "/r/a".into(), to: "/r/b".into() },
+                RawEvent::Changed("/r/a".into()),
+                RawEvent::Changed("/r/b".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn lost_events_are_an_overflow_and_errors_keep_their_code() {
+        let lost = Event::new(EventKind::Create(CreateKind::Any)).set_flag(Flag::Rescan);
+        assert_eq!(translate(Ok(lost)), vec![RawEvent::Overflow]);
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch).add_path("/r".into());
+        match translate(Err(full)).as_slice() {
+            [RawEvent::Error(e)] => {
+                assert_eq!(e.code, ErrorCode::MaxWatch);
+                assert!(e.message.contains("max_user_watches"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

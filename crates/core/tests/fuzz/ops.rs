@@ -151,7 +151,11 @@ impl Ops<'_> {
                     },
                     _ => self.outside_file.clone(),
                 };
-                if std::os::unix::fs::symlink(&target, &link).is_ok() {
+                #[cfg(unix)]
+                let made = std::os::unix::fs::symlink(&target, &link).is_ok();
+                #[cfg(not(unix))]
+                let made = false; // symlinks need privileges on Windows
+                if made {
                     log.push(format!("ln -s {} {}", target.display(), self.rel(&link)));
                 }
             }

@@ -1,0 +1,20 @@
+//! What every backend tells the engine, in the engine's own small vocabulary: the engine only needs to
+//! know *where* something may have changed (it reads the disk to learn what), which renames the OS
+//! paired, and when events were lost. Each backend translates its OS API into this, so the engine
+//! depends on no backend's types.
+
+use std::path::PathBuf;
+
+use crate::error::WatchError;
+
+#[derive(Debug, PartialEq)]
+pub enum RawEvent {
+    /// Something may have changed at this path: created, written, deleted, moved in or out, attributes.
+    Changed(PathBuf),
+    /// The OS paired a rename (both paths also come as `Changed`): the batch reports the pair.
+    Renamed { from: PathBuf, to: PathBuf },
+    /// Events were lost (a queue overflow, FSEvents' MustScanSubDirs): what is known must be rescanned.
+    Overflow,
+    /// The backend failed, or refused a watch.
+    Error(WatchError),
+}

@@ -181,7 +181,11 @@ describe('the alias package packages/chokidar-compat (watchfiles-chokidar)', () 
     expect(manifest.version).toBe(rootManifest.version);
     expect(manifest.dependencies['watchfiles-node']).toBe(`^${rootManifest.version}`);
     expect(manifest.main).toBe('./index.cjs');
-    expect(manifest.exports['.']).toMatchObject({ import: './index.mjs', require: './index.cjs' });
+    // Types per condition: ESM declarations for import, CommonJS ones for require (node16/nodenext).
+    expect(manifest.exports['.']).toEqual({
+      import: { types: './index.d.mts', default: './index.mjs' },
+      require: { types: './index.d.cts', default: './index.cjs' },
+    });
     expect(Object.keys(manifest.dependencies)).toEqual(['watchfiles-node']);
 
     // Load it for real: a node_modules with watchfiles-node (built here) next to a copy of the package.

@@ -104,7 +104,11 @@ describe('bursts', () => {
       }
     }
     const reported = () => new Set(t.rec!.batches.flat().filter((c) => c.change === Change.added).map((c) => c.path));
-    await waitFor(() => [...made].every((f) => reported().has(f)), 'all 5,000 files reported', 20_000, 50);
+    // One set per check, not one per file: 5,000 set builds per poll starve a loaded machine.
+    await waitFor(() => {
+      const seen = reported();
+      return [...made].every((f) => seen.has(f));
+    }, 'all 5,000 files reported', 20_000, 50);
     const missing = [...made].filter((f) => !reported().has(f));
     expect(missing).toEqual([]);
   });

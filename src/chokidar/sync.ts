@@ -32,6 +32,9 @@ interface Scope {
 
 type Admission = { stats: fs.Stats; isLink: boolean } | 'missing' | 'filtered';
 
+/** Kernel file timestamps advance by ticks of up to 10 ms. */
+const DIR_TIME_MARGIN_MS = 20;
+
 const HINT_RANK: Record<Hint, number> = { deleted: 0, added: 1, modified: 2, rescan: 3 };
 
 export class Syncer {
@@ -99,6 +102,24 @@ export class Syncer {
     for (const [abs, hint] of ordered) {
       if (this.sink.closed) return;
       await this.reconcile(abs, hint);
+      await budget.pause();
+    }
+  }
+
+  /**
+   * Before `ready`: directories changed since `sinceMs` (entries made or removed after the scan may have
+   * read them) are read again, so what was created meanwhile is announced before `ready` even when the
+   * core's event for it is still on its way. One stat per directory; only changed ones are read.
+   * Timestamps are coarse (a kernel tick), hence the margin.
+   */
+  async recheckDirsChangedSince(sinceMs: number): Promise<void> {
+    const since = sinceMs - DIR_TIME_MARGIN_MS;
+    const budget = new Budget();
+    for (const [abs, entry] of [...this.tree.allPaths()]) {
+      if (this.sink.closed) return;
+      if (entry.kind !== 'dir' || !entry.expanded) continue;
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (st && Math.max(st.mtimeMs, st.ctimeMs) >= since) await this.syncChildren(abs, false);
       await budget.pause();
     }
   }

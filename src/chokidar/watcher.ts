@@ -72,6 +72,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   private toAdd: Root[] = [];
   private addScheduled = false;
   private readyEmitted = false;
+  /** When the first add() before `ready` was made (see drainBeforeReady). */
+  private scanStartedAt = 0;
   /** When the core last delivered a batch (see drainBeforeReady). */
   private lastBatchAt = 0;
   private initialTasks = 0;
@@ -117,7 +119,10 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     }
     if (!this.addScheduled && this.toAdd.length) {
       this.addScheduled = true;
-      if (!this.readyEmitted) this.initialTasks++;
+      if (!this.readyEmitted) {
+        if (this.initialTasks === 0) this.scanStartedAt = Date.now();
+        this.initialTasks++;
+      }
       // Paths added in the same tick share one walk and one subscription.
       const epoch = this.epoch;
       queueMicrotask(() => {
@@ -314,7 +319,9 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       await new Promise((r) => setTimeout(r, quietMs - since));
       if (this.closed || epoch !== this.epoch) return;
     }
-    await this.queue.push(async () => {});
+    await this.queue.push(async () => {
+      if (!this.closed && epoch === this.epoch) await this.syncer.recheckDirsChangedSince(this.scanStartedAt);
+    });
   }
 
   /** What the core must watch: each root (a file through its directory) and each followed symlink's target. */

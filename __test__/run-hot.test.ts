@@ -251,15 +251,15 @@ describe('no restart loops', () => {
   });
 });
 
-/** Requests in `parallel` loops (a new connection each, like a browser without keep-alive) until stopped. */
-function hammer(port: number, parallel = 4) {
+/** Requests in `parallel` loops (a new connection each, or reused ones with `agent`) until stopped. */
+function hammer(port: number, parallel = 4, agent: http.Agent | false = false) {
   let stopped = false;
   let sent = 0;
   const failures: string[] = [];
   let latest = '';
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, agent: false, timeout: 10_000 }, (res) => {
+      const req = http.get({ host: '127.0.0.1', port, agent, timeout: 10_000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
@@ -320,6 +320,34 @@ describe('zero-downtime restarts (socket)', () => {
     expect(run.of('start').length).toBeGreaterThanOrEqual(21);
     expect(sent).toBeGreaterThan(100);
     expect(failures).toEqual([]);
+  });
+
+  it('keep-alive clients lose no request either: the old server drains its connections without a race', async () => {
+    const dir = tempDir();
+    writeSlowServer(dir, 'v0');
+    // The program closes its own server on SIGINT and exits once it is closed, as many do (and
+    // examples/server.mjs does): http.Server.close() would cut idle keep-alive connections at once; the
+    // held server's close() drains them.
+    fs.writeFileSync(
+      path.join(dir, 'server.mjs'),
+      fs.readFileSync(path.join(dir, 'server.mjs'), 'utf8').replace('http.createServer', 'const server = http.createServer') +
+        "process.once('SIGINT', () => server.close(() => process.exit(0)));\n",
+    );
+    const port = await freePort();
+    start(dir, 'node server.mjs', { env: { PORT: String(port) }, socket: port });
+    await waitForBody(port, 'v0');
+    const agent = new http.Agent({ keepAlive: true });
+    const load = hammer(port, 4, agent);
+    try {
+      for (let i = 1; i <= 10; i++) {
+        setMessage(dir, `v${i}`);
+        await waitFor(`v${i} to be served`, () => load.latest === `v${i}`);
+      }
+    } finally {
+      const { failures } = await load.stop();
+      agent.destroy();
+      expect(failures).toEqual([]);
+    }
   });
 
   it('register hook with WATCHFILES_SOCKET: the same, without a change to the server', async () => {

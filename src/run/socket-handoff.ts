@@ -6,10 +6,10 @@
  *
  * - The first listen() on the held port listens on descriptor 3 instead: same callback, same events, and
  *   server.address() names the held address. Other ports, and listen() calls after the first, are untouched.
- * - On SIGINT, SIGTERM or SIGHUP the servers stop accepting (new connections wait in the backlog for the
- *   next child), requests in flight finish, idle keep-alive connections are closed, and the process then
- *   dies of the same signal, as it would have without us; after WATCHFILES_GRACEFUL_MS it goes anyway. If
- *   the program handles the signal itself, it decides when to exit; we only close the servers.
+ * - That server's close() drains (drainOnClose below). On SIGINT, SIGTERM or SIGHUP it is closed that way
+ *   and the process then dies of the same signal, as it would have without us; after
+ *   WATCHFILES_GRACEFUL_MS it goes anyway. If the program handles the signal itself, it decides when to
+ *   exit; we only close the server.
  */
 import net from 'node:net';
 
@@ -49,7 +49,8 @@ export function installSocketHandoff(env: NodeJS.ProcessEnv = process.env): void
     if (closing) return;
     closing = true;
     const ownHandlerOnly = process.listenerCount(signal) === 1;
-    void closeAll([...servers]).then(() => {
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, gracefulMs + 50).unref());
+    void Promise.race([closeAll([...servers]), bound]).then(() => {
       if (!ownHandlerOnly) return; // the program handles the signal: it exits when it wants to
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       process.kill(process.pid, signal);

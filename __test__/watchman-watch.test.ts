@@ -2,6 +2,7 @@
  * backend: 'watchman' keeps the watcher's semantics (the cases of watch.test.ts that apply), against a
  * private watchman server this file starts and stops.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -244,5 +245,30 @@ describe('watchman backend: watch() and rescan', () => {
       write(after, String(Date.now()));
       return t.rec!.batches.some((b) => b.rescan);
     }, 'a rescan batch', 10_000, 200);
+  });
+});
+
+describe('watchman backend: process lifetime', () => {
+  const fixture = path.join(__dirname, 'fixtures', 'watchman-lifetime.mjs');
+  const run = (mode: string) => execFileSync(process.execPath, [fixture, t.dir, mode], { encoding: 'utf8', timeout: 15_000 });
+
+  it('closing releases Node; persistent: false never holds it', () => {
+    expect(run('close')).toBe('closed\n');
+    expect(run('non-persistent')).toBe('watching\n');
+  });
+
+  it('a persistent watcher keeps the process alive until it is closed', async () => {
+    const child = spawn(process.execPath, [fixture, t.dir, 'persistent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(() => out.includes('watching'), 'the child to start watching');
+      fs.writeFileSync(path.join(t.dir, 'wake.txt'), 'x');
+      await expect(exited).resolves.toBe(0);
+      expect(out).toContain(path.join(t.dir, 'wake.txt'));
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -9,8 +9,16 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * Owns the core watcher. Dropping it (the JS object garbage-collected without close()) drops the core
+ * watcher, which stops and joins its threads and frees its inotify instance: nothing else holds it strongly
+ * (the close task holds it only while closing, the env cleanup hook only weakly).
+ */
 export declare class NativeWatcher {
-  /** Starts a watcher off the JS thread; resolves once every watch is placed (the "ready" moment). */
+  /**
+   * Starts a watcher off the JS thread; resolves once every watch is placed (the "ready" moment).
+   * Rejects with an Error that carries the NativeError fields: `code`, and `path` when there is one.
+   */
   static start(roots: Array<string>, options: NativeOptions, onEvent: (err: Error | null, event: NativeEvent) => void): Promise<NativeWatcher>
   /** "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll". */
   get backend(): string
@@ -59,7 +67,10 @@ export interface NativeEvent {
   error?: NativeError
 }
 
-/** Options as the TypeScript layer passes them, already validated and defaulted there. */
+/**
+ * Options as the TypeScript layer passes them, already validated and defaulted there. Durations are
+ * whole ms from 0 to 2^31-1, checked again here (f64, not u32: napi would wrap 2^32 to 0 silently).
+ */
 export interface NativeOptions {
   debounceMs?: number
   stepMs?: number

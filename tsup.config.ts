@@ -8,6 +8,10 @@ const entries: Record<string, string> = {
   register: 'src/register/index.ts',
   'register-child': 'src/register/child.ts',
   chokidar: 'src/chokidar/index.ts',
+  webpack: 'src/webpack/index.ts',
+  vite: 'src/vite/index.ts',
+  'parcel-watcher': 'src/parcel-watcher/index.ts',
+  typescript: 'src/typescript/index.ts',
 };
 
 export default defineConfig([
@@ -22,8 +26,9 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // The warm spare's preload (src/run/warm-spare.ts): loaded by --require in NODE_OPTIONS, so CommonJS only.
-    entry: { 'spare-hold': 'src/run/spare-hold.ts' },
+    // Preloads loaded by --require in NODE_OPTIONS, so CommonJS only: the warm spare's hold (warm-spare.ts) and
+    // the held socket's hand-off (held-socket.ts).
+    entry: { 'spare-hold': 'src/run/spare-hold.ts', 'socket-handoff': 'src/run/socket-handoff-preload.ts', 'livereload-inject': 'src/livereload/inject-preload.ts' },
     format: ['cjs'],
     dts: false,
     clean: false,

@@ -104,7 +104,11 @@ export async function stagePackage(dir: string, linkNodeModules: boolean): Promi
   const { build } = await import('tsup');
   fs.mkdirSync(dir, { recursive: true });
   await build({
-    entry: { index: path.join(REPO_ROOT, 'src/index.ts'), chokidar: path.join(REPO_ROOT, 'src/chokidar/index.ts') },
+    entry: {
+      index: path.join(REPO_ROOT, 'src/index.ts'),
+      chokidar: path.join(REPO_ROOT, 'src/chokidar/index.ts'),
+      'parcel-watcher': path.join(REPO_ROOT, 'src/parcel-watcher/index.ts'),
+    },
     format: ['esm', 'cjs'],
     outDir: path.join(dir, 'dist'),
     shims: true,

@@ -75,18 +75,25 @@ describe('watchfiles CLI: usage', () => {
   it.each([
     [[], /missing <target>/],
     [['node server.js', 'no-such-dir'], /path "no-such-dir" does not exist/],
-    [['--bogus', 'node a.js'], /Unknown option '--bogus'/],
+    [['--bogus', 'node a.js'], /unknown option "--bogus"; to pass a target or path that starts with "-", put it after "--", as in: watchfiles -- "--bogus"\n/],
     [['--sigint-timeout', 'soon', 'node a.js'], /--sigint-timeout must be a number of seconds/],
-    [['--debounce', '0', 'node a.js'], /--debounce must be a number of ms >= 1/],
+    [['--debounce', '0', 'node a.js'], /--debounce must be a number of ms from 1 to 2147483647/],
     [['--debounce', '10', '--step', '100', 'node a.js'], /--debounce \(10\) must not be smaller than --step \(100\)/],
     [['--target-type', 'script', 'node a.js'], /--target-type must be one of auto, command, function/],
-    [['--reloader', 'chokidar', 'node a.js'], /--reloader must be one of watchfiles, stat/],
+    [['--reloader', 'chokidar', 'node a.js'], /--reloader must be one of watchfiles, stat, watchman/],
     [['--stop-signal', 'SIGNOPE', 'node a.js'], /--stop-signal must be a signal name/],
     [['npm run build && node a.js'], /uses shell syntax \(&&\); add --shell/],
     [['no-such-command-xyz serve'], /command not found: "no-such-command-xyz"/],
     [['./missing.mjs:main'], /function target module "\.\/missing\.mjs" does not exist/],
     [['--ext', ',', 'node a.js'], /--ext needs at least one extension/],
     [['--filter', 'all', '--ignore-paths', 'x', 'node a.js'], /--ignore-paths has no effect with --filter all/],
+    // A flag whose value was forgotten swallows the command: name the flag, not a missing target.
+    [['--ext', 'node a.js'], /--ext took "node a\.js" as its value, which looks like the command: give --ext its value \(--ext js,ts,json\)/],
+    [['--ext', 'node a.js', '.'], /--ext took "node a\.js" as its value/],
+    [['--debounce', 'node a.js'], /--debounce took "node a\.js" as its value/],
+    [['--args', 'node a.js'], /--args took "node a\.js" as its value/],
+    [['node a.js', '--ext'], /--ext needs a value \(--ext js,ts,json\) before the command/],
+    [['--ext', 'a b', 'node a.js'], /--ext takes a comma-separated list of extensions like --ext js,ts,json, got "a b"/],
   ])('exits 1 with a clear message for bad usage: %j', async (args, message) => {
     const dir = tempDir();
     const run = cli(args as string[], dir);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { subscribe, watch, WatchError } from '../src/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
+import { packageCopyForOtherUsers } from './helpers/package-copy.js';
 
 let dir: string;
 beforeEach(() => {
@@ -47,12 +48,13 @@ describe('bad paths', () => {
   });
 
   it('EACCES for an unreadable directory (checked as the unprivileged user nobody), skipped with ignorePermissionDenied', () => {
-    // Root reads everything, so the check runs in a child that drops to nobody.
+    // Root reads everything, so the check runs in a child that drops to nobody, on a copy of the package
+    // nobody can read wherever the clone lives.
     fs.chmodSync(dir, 0o755);
     const locked = path.join(dir, 'locked');
     fs.mkdirSync(locked, { mode: 0o700 });
     const script = `
-      const { subscribe } = require(${JSON.stringify(path.resolve(__dirname, '../dist/index.cjs'))});
+      const { subscribe } = require(${JSON.stringify(path.join(packageCopyForOtherUsers(), 'dist/index.cjs'))});
       (async () => {
         const out = {};
         try { await subscribe(${JSON.stringify(dir)}, () => {}); out.strict = 'ok'; }

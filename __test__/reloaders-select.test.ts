@@ -54,7 +54,7 @@ describe('getReloader without the native binary', () => {
   });
 
   it('rejects bad choices by name', () => {
-    expect(() => getReloader({ reloader: 'watchman' as 'stat' })).toThrow(/option "reloader" must be one of 'stat', 'watchfiles', got "watchman"/);
+    expect(() => getReloader({ reloader: 'inotify' as 'stat' })).toThrow(/option "reloader" must be one of 'stat', 'watchfiles', 'watchman', got "inotify"/);
     process.env.WATCHFILES_RELOADER = 'poll';
     expect(() => getReloader()).toThrow(/environment variable WATCHFILES_RELOADER must be one of/);
     delete process.env.WATCHFILES_RELOADER;

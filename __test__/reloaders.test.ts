@@ -7,7 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batch.js';
-import { BaseReloader, Change, StatReloader, WatchfilesReloader, type ChangeBatch } from '../src/index.js';
+import { BaseReloader, Change, StatReloader, WatchfilesReloader, WatchmanReloader, type ChangeBatch } from '../src/index.js';
+import { useWatchman } from './helpers/watchman.js';
+
+// A private watchman server for the WatchmanReloader rows (WATCHMAN_SOCK points at it in this file only).
+useWatchman();
 
 const RELOADERS: Array<[string, () => BaseReloader]> = [
   ['StatReloader', () => new StatReloader({ interval: 50 })],
@@ -18,6 +22,7 @@ const RELOADERS: Array<[string, () => BaseReloader]> = [
     'WatchfilesReloader (forcePolling)',
     () => new WatchfilesReloader({ timeout: 200, step: 20, debounce: 400, pollDelay: 50, forcePolling: true }),
   ],
+  ['WatchmanReloader', () => new WatchmanReloader({ timeout: 200, step: 20, debounce: 400 })],
 ];
 
 const DEADLINE_MS = 10_000;
@@ -324,7 +329,7 @@ describe('BaseReloader watches', () => {
     expect(() => r.watchFile(dir)).toThrow(/is a directory; use watchDir/);
     expect(() => r.watchFile(42 as unknown as string)).toThrow(TypeError);
     expect(() => r.on('filechanged' as 'fileChanged', () => true)).toThrow(/unknown reloader event "filechanged"/);
-    expect(() => new StatReloader({ interval: 0 })).toThrow(/"interval" must be a positive number/);
+    expect(() => new StatReloader({ interval: 0 })).toThrow(/"interval" must be a number of ms from 1/);
     expect(() => new StatReloader({ bogus: 1 } as object)).toThrow(/unknown option "bogus"/);
     expect(() => new WatchfilesReloader({ timeout: -1 })).toThrow(/"timeout"/);
     expect(() => new WatchfilesReloader({ step: 'fast' as unknown as number })).toThrow(/option "step"/);

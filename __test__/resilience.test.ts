@@ -49,11 +49,12 @@ describe('VCS settle', () => {
     expect(await checkoutBatches(true)).toBe(1);
     const batch = batchesUnder(t.rec!, path.join(t.dir, 'pkg'))[0]!;
     expect(batch.filter((c) => c.change === Change.modified)).toHaveLength(2003);
-  });
+    // Building the two-branch repo (4,000 writes, two commits) is most of the time on a busy machine.
+  }, 90_000);
 
   it('without vcsSettle the same checkout arrives in several batches (what the settle prevents)', async () => {
     expect(await checkoutBatches(false)).toBeGreaterThan(1);
-  });
+  }, 90_000);
 
   it('a git rebase of several commits yields one batch', async () => {
     git(t.dir, 'init', '-q');

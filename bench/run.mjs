@@ -15,7 +15,7 @@ import { runBurst } from './lib/scenarios/burst.mjs';
 import { runCheckout } from './lib/scenarios/checkout.mjs';
 import { runLatency } from './lib/scenarios/latency.mjs';
 import { runReady } from './lib/scenarios/ready.mjs';
-import { restartAvailable, runRestart } from './lib/scenarios/restart.mjs';
+import { restartAvailable, runDowntime, runLiveReload, runRestart } from './lib/scenarios/restart.mjs';
 import { removeSnapshot, snapshotPackage } from './lib/snapshot.mjs';
 import { removeTrees, TREES_DIR } from './lib/tree.mjs';
 
@@ -102,6 +102,8 @@ async function main() {
       if (restartAvailable()) results.restart = await runRestart(ctx);
       else log('restart: bench/restart.mjs does not exist yet; skipped');
     }
+    if (want('downtime')) results.downtime = await runDowntime(ctx);
+    if (want('livereload')) results.livereload = await runLiveReload(ctx);
   } finally {
     if (!config.keepTrees) removeTrees();
     removeSnapshot();
@@ -116,6 +118,7 @@ async function main() {
   for (const [name, text] of standalone) writeSection(name, text, md);
   log(`done in ${(results.meta.durationS / 60).toFixed(1)} min: ${path.relative(REPO, md)}, ${path.relative(REPO, json)}`);
 }
+
 
 /** --render-only: RESULTS.md again from the JSON beside it, e.g. after a change to the report's layout. */
 function renderOnly(config) {

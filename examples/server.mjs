@@ -4,9 +4,22 @@ import http from 'node:http';
 import { message } from './message.mjs';
 
 const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number from 0 to 65535, got "${process.env.PORT}"`);
+  process.exit(1);
+}
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
   res.end(`${message}\n`);
+});
+
+// A port another process holds is a one-line message, not a stack trace: the usual cause is a server
+// started by hand and still running, and the fix is to stop it or pick another port.
+server.on('error', (err) => {
+  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+  const why = err.code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
+  console.error(`port ${port} on 127.0.0.1 ${why}; stop what holds it, or choose another port with PORT, e.g. PORT=3001 npm run dev`);
+  process.exit(1);
 });
 
 server.listen(port, '127.0.0.1', () => {

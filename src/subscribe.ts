@@ -4,6 +4,7 @@
  */
 import { startJsPoll } from './backends/js-poll.js';
 import { startNative } from './backends/native.js';
+import { startWatchman } from './backends/watchman.js';
 import type { BackendHandle } from './backends/types.js';
 import { makeBatch } from './batch.js';
 import { loadNative, nativeLoadError } from './native.js';
@@ -11,6 +12,15 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import { WatchError, type ChangeBatch, type Subscription, type WatchOptions } from './types.js';
 
 let warnedFallback = false;
+
+/**
+ * Who keeps a subscription alive. A persistent one keeps the process alive, like a server socket, so it
+ * is held here until close() or its signal: a subscription whose result was never stored goes on
+ * working. One with `persistent: false` is only held by its caller: dropped without close(), it is closed
+ * when garbage-collected (its threads joined, its inotify instance freed).
+ */
+const persistentSubscriptions = new Map<() => Promise<void>, Subscription>();
+const dropped = new FinalizationRegistry<() => Promise<void>>((close) => void close());
 
 export type BatchCallback = (changes: ChangeBatch) => void | Promise<void>;
 
@@ -48,9 +58,11 @@ export async function start(
   };
   const sinks = { onBatch: deliver, onError: (e: WatchError) => !closed && safeCall(onError, e) };
 
-  const binding = loadNative();
+  const binding = resolved.backend === 'native' ? loadNative() : undefined;
   let handle: BackendHandle;
-  if (binding) {
+  if (resolved.backend === 'watchman') {
+    handle = await startWatchman(resolved, sinks);
+  } else if (binding) {
     handle = await startNative(binding, resolved, sinks);
   } else {
     if (!warnedFallback) {
@@ -63,18 +75,33 @@ export async function start(
   // The native threadsafe function is weak and JS timers are unref'd: this handle alone keeps Node alive.
   const keepAlive = resolved.persistent ? setInterval(() => {}, 1 << 30) : undefined;
   let closing: Promise<void> | undefined;
+  // The subscription object is built last and no closure here refers to it: the callbacks the native side
+  // holds must not keep it from being collected.
+  const token = {};
   const close = () => {
     closing ??= (async () => {
       closed = true;
       if (keepAlive) clearInterval(keepAlive);
       resolved.signal?.removeEventListener('abort', close);
+      dropped.unregister(token);
+      persistentSubscriptions.delete(close);
       await handle.close();
     })();
     return closing;
   };
   resolved.signal?.addEventListener('abort', close, { once: true });
+  const clock = async () => {
+    if (closed) throw new WatchError('ECLOSED', 'clock() on a closed subscription');
+    if (!handle.clock) {
+      throw new WatchError('EINVAL', `the ${handle.backend} backend has no clock: use writeSnapshot(root, file) now and changesSince(root, file) later, or backend 'watchman'`);
+    }
+    return handle.clock();
+  };
+  const subscription: Subscription = { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close, clock };
+  if (resolved.persistent) persistentSubscriptions.set(close, subscription);
+  else dropped.register(subscription, close, token);
   if (resolved.signal?.aborted) await close();
-  return { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close };
+  return subscription;
 }
 
 function filterBatch(batch: ChangeBatch, filter: (c: number, p: string) => boolean, onError: (e: WatchError) => void) {

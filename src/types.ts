@@ -77,7 +77,16 @@ export interface WatchOptions {
   onLimit?: 'error' | 'poll';
   /** Follow symlinked directories inside the tree (each real directory is watched once). Default true. */
   followSymlinks?: boolean;
-  /** Called with errors that happen while watching (subscribe only; watch() throws them from the loop). Default: print to stderr. */
+  /**
+   * What watches: 'native' (the Rust core: inotify, FSEvents, ReadDirectoryChangesW, kqueue, polling where
+   * needed; the JS poller when no binary loads) or 'watchman' (a running watchman server, shared by every
+   * tool that uses it; this process holds no OS watch). Default 'native'.
+   */
+  backend?: 'native' | 'watchman';
+  /**
+   * Called with errors that happen while watching (an unreadable directory created in the tree, a path too
+   * long to watch). The watcher goes on, and so does a watch() loop. Default: print to stderr.
+   */
   onError?: (error: WatchError) => void;
 }
 
@@ -89,8 +98,10 @@ export type WatchErrorCode =
   | 'ELOOP'
   | 'EMAXWATCH'
   | 'EINVAL'
+  | 'ENAMETOOLONG'
   | 'EIO'
-  | 'ECLOSED';
+  | 'ECLOSED'
+  | 'EWATCHMAN';
 
 /** An error from the watcher, with a stable `code` and the `path` it concerns when there is one. */
 export class WatchError extends Error {
@@ -106,12 +117,18 @@ export class WatchError extends Error {
 
 /** A running watcher started by subscribe(). */
 export interface Subscription {
-  /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', or e.g. 'inotify+poll'. */
+  /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', 'watchman', or e.g. 'inotify+poll'. */
   readonly backend: string;
   /** Why polling is used where it is (empty when it is not). */
   readonly pollReason: string;
   /** OS watches placed at start (0 when polling): ignored directories cost none. */
   readonly watchCount: number;
+  /**
+   * A token for "now", for changesSince() later (after a restart, say). With watchman, the server's clock
+   * (synced, so every change before the call is older than it); other backends have no clock and reject
+   * with EINVAL: use writeSnapshot() there.
+   */
+  clock(): Promise<string>;
   /** Stop watching; resolves once the native threads are joined. Idempotent. */
   close(): Promise<void>;
 }

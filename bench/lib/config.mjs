@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { BASELINE, WATCHERS } from './adapters/index.mjs';
 
-export const SCENARIOS = ['ready', 'latency', 'burst', 'checkout', 'restart'];
+export const SCENARIOS = ['ready', 'latency', 'burst', 'checkout', 'restart', 'downtime', 'livereload'];
 
 const TREE_10K = { files: 10_000, dirs: 1_000 };
 const TREE_100K = { files: 100_000, dirs: 10_000 };

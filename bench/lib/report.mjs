@@ -41,6 +41,8 @@ export function renderReport(results) {
   if (results.burst?.length) parts.push(...burstTable(results));
   if (results.checkout?.length) parts.push(...checkoutTable(results));
   if (results.restart) parts.push(...restartSection(results.restart));
+  if (results.downtime) parts.push(...downtimeSection(results.downtime));
+  if (results.livereload) parts.push(...liveReloadSection(results.livereload));
   parts.push(...watcherNotes(results), ...machineSection(results), ...rerun());
   return parts.join('\n') + '\n';
 }
@@ -270,6 +272,33 @@ function restartSection(restart) {
     ),
     '',
   ];
+}
+
+function downtimeSection(downtime) {
+  const out = [
+    '## Restarts under load: failed requests, and restarts per burst (bench/downtime.mjs)',
+    '',
+    'Clients hammer a tiny node:http server while each runner restarts it; then a formatter-like burst ' +
+      'rewrites 50 imported modules 20 ms apart. Ours with `--socket` / `WATCHFILES_SOCKET` hold the listening ' +
+      'socket across restarts. A refused request returns at once, so runners that refuse send more requests in ' +
+      'the same time: compare the failed column, not the request counts. Written and run by bench/downtime.mjs.',
+    '',
+  ];
+  if (downtime.error) return [...out, `Not measured: ${downtime.error}`, ''];
+  return [...out, typeof downtime.markdown === 'string' ? downtime.markdown.trim() : JSON.stringify(downtime), ''];
+}
+
+function liveReloadSection(lr) {
+  const out = [
+    '## Browser live reload: CSS hot swap (bench/livereload.mjs)',
+    '',
+    'Our CLI with `--livereload` runs a tiny site open in headless Chromium; each edit rewrites its stylesheet, ' +
+      'and the clock stops when the page\'s computed style shows the new value. No anchor: nodemon and `node --watch` ' +
+      'have no browser side. Written and run by bench/livereload.mjs.',
+    '',
+  ];
+  if (lr.error) return [...out, `Not measured: ${lr.error}`, ''];
+  return [...out, typeof lr.markdown === 'string' ? lr.markdown.trim() : JSON.stringify(lr), ''];
 }
 
 function watcherNotes(results) {

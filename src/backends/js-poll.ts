@@ -6,19 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch } from '../batch.js';
-import { compileIgnoreGlobs, DefaultFilter } from '../filters.js';
 import type { ResolvedOptions } from '../options.js';
 import { Change, WatchError, type FileChange } from '../types.js';
+import { checkRoot, makeIgnore } from './ignore.js';
 import type { BackendHandle, BackendSinks } from './types.js';
 
-interface Entry {
+export interface Entry {
   mtimeNs: bigint;
   size: bigint;
   ino: bigint;
   isDir: boolean;
 }
 
-type Snapshot = Map<string, Entry>;
+export type Snapshot = Map<string, Entry>;
 
 export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks): Promise<BackendHandle> {
   const ignored = makeIgnore(options);
@@ -48,34 +48,7 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
   };
 }
 
-function checkRoot(root: string): void {
-  try {
-    fs.statSync(root);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new WatchError('ENOTDIR', `a path component is not a directory: ${root}`, root);
-    if (code === 'EACCES') throw new WatchError('EACCES', `permission denied: ${root}`, root);
-    throw new WatchError('ENOENT', `path does not exist: ${root} (create it first, or fix the path)`, root);
-  }
-}
-
-function makeIgnore(options: ResolvedOptions): (p: string, root: string) => boolean {
-  const defaults = new DefaultFilter({
-    ignoreDirs: options.ignoreDirs,
-    ignoreEntityPatterns: options.ignoreEntries,
-    ignorePaths: options.ignorePaths,
-  });
-  const globs = compileIgnoreGlobs(options.ignore);
-  return (p, root) => {
-    const rel = path.relative(root, p);
-    // Only components below the root count for the default lists: watching inside node_modules on purpose works.
-    if (rel && !defaults.accepts(Change.modified, rel)) return true;
-    if (options.ignorePaths.some((x) => p === x || p.startsWith(x + path.sep))) return true;
-    return globs(p, root);
-  };
-}
-
-function scan(options: ResolvedOptions, ignored: (p: string, root: string) => boolean, sinks: BackendSinks): Snapshot {
+export function scan(options: ResolvedOptions, ignored: (p: string, root: string) => boolean, sinks: BackendSinks): Snapshot {
   const out: Snapshot = new Map();
   for (const root of options.roots) {
     const rootEntry = stat(root);
@@ -117,7 +90,7 @@ function stat(p: string): Entry | undefined {
   }
 }
 
-function diff(before: Snapshot, after: Snapshot): FileChange[] {
+export function diff(before: Snapshot, after: Snapshot): FileChange[] {
   const changes: FileChange[] = [];
   for (const [p, e] of after) {
     const old = before.get(p);

@@ -3,7 +3,7 @@
  * back (one call per batch) into ChangeBatch objects and WatchErrors.
  */
 import { makeBatch } from '../batch.js';
-import type { NativeBinding, NativeErrorInfo, NativeEvent } from '../native.js';
+import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions } from '../native.js';
 import type { ResolvedOptions } from '../options.js';
 import { WatchError, type FileChange, type WatchErrorCode } from '../types.js';
 import type { BackendHandle, BackendSinks } from './types.js';
@@ -41,7 +41,7 @@ export async function startNative(
   }
 }
 
-function nativeOptions(o: ResolvedOptions): Record<string, unknown> {
+function nativeOptions(o: ResolvedOptions): NativeOptions {
   return {
     debounceMs: o.debounce,
     stepMs: o.step,
@@ -61,21 +61,17 @@ function nativeOptions(o: ResolvedOptions): Record<string, unknown> {
   };
 }
 
-const CODE_PREFIX = /^\[(E[A-Z]+)\] /;
-
-/** The core prefixes each message with its stable code ("[ENOENT] path does not exist: /x"). */
+/**
+ * A start error from the binding carries the same fields as a runtime one (`code`, `message`, `path`);
+ * anything else (a napi failure without our code) becomes EIO with its message.
+ */
 export function toWatchError(error: unknown): WatchError {
   if (error instanceof WatchError) return error;
-  const message = String((error as Error)?.message ?? error);
-  const m = CODE_PREFIX.exec(message);
-  if (!m) return new WatchError('EIO', message);
-  const rest = message.slice(m[0].length);
-  const pathMatch = /\u0000(.*)$/.exec(rest);
-  return new WatchError(
-    m[1] as WatchErrorCode,
-    pathMatch ? rest.slice(0, pathMatch.index) : rest,
-    pathMatch ? pathMatch[1] : undefined,
-  );
+  const e = error as Partial<NativeErrorInfo> | undefined;
+  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.message === 'string') {
+    return fromInfo(e as NativeErrorInfo);
+  }
+  return new WatchError('EIO', String((error as Error)?.message ?? error));
 }
 
 function fromInfo(info: NativeErrorInfo): WatchError {

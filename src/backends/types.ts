@@ -7,6 +7,8 @@ export interface BackendHandle {
   readonly pollReason: string;
   readonly watchCount: number;
   close(): Promise<void>;
+  /** A since-token for changesSince(), where the backend has one (watchman). */
+  clock?(): Promise<string>;
 }
 
 export interface BackendSinks {

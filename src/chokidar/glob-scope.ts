@@ -42,3 +42,15 @@ export function compileGlobScope(pattern: string, base: string): GlobScope {
     },
   };
 }
+
+/**
+ * Several chokidar 3 globs on one base ("d/change*", "d/unlink*") share one root: a path is reported
+ * when any of them matches it, and a directory is walked when any of them may match below it.
+ */
+export function unionGlobScope(a: GlobScope, b: GlobScope): GlobScope {
+  return {
+    pattern: `${a.pattern}\u0001${b.pattern}`,
+    matches: (p) => a.matches(p) || b.matches(p),
+    mayContain: (dir) => a.mayContain(dir) || b.mayContain(dir),
+  };
+}

@@ -5,6 +5,7 @@
  * that is how users force polling inside tools they cannot edit.
  */
 import path from 'node:path';
+import { MAX_MS } from '../options.js';
 import type { AwaitWriteFinishOptions, ChokidarOptions, Matcher, ResolvedChokidarOptions } from './types.js';
 
 const AWF_DEFAULTS: AwaitWriteFinishOptions = { stabilityThreshold: 2000, pollInterval: 100 };
@@ -27,7 +28,12 @@ export function resolveChokidarOptions(
     usePolling = lower === 'false' || lower === '0' ? false : lower === 'true' || lower === '1' ? true : !!lower;
   }
   const envInterval = env.CHOKIDAR_INTERVAL ? Number.parseInt(env.CHOKIDAR_INTERVAL, 10) : NaN;
-  if (Number.isFinite(envInterval) && envInterval > 0) interval = envInterval;
+  if (Number.isFinite(envInterval) && envInterval > 0) {
+    if (envInterval > MAX_MS) {
+      throw new TypeError(`environment variable CHOKIDAR_INTERVAL must be a number of ms up to ${MAX_MS}, got "${env.CHOKIDAR_INTERVAL}"`);
+    }
+    interval = envInterval;
+  }
 
   const resolved: ResolvedChokidarOptions = {
     persistent: bool(o, 'persistent', true),
@@ -67,8 +73,8 @@ function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
 function positive(o: Record<string, unknown>, key: string, dflt: number): number {
   const v = o[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new TypeError(`chokidar option "${key}" must be a positive number of ms, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > MAX_MS) {
+    throw new TypeError(`chokidar option "${key}" must be a number of ms above 0 and up to ${MAX_MS}, got ${String(v)}`);
   }
   return v;
 }
@@ -102,8 +108,8 @@ function awaitWriteFinish(v: unknown): false | AwaitWriteFinishOptions {
   for (const key of ['stabilityThreshold', 'pollInterval'] as const) {
     const n = a[key];
     if (n === undefined || n === null) continue;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-      throw new TypeError(`chokidar option "awaitWriteFinish.${key}" must be a number of ms >= 0, got ${String(n)}`);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_MS) {
+      throw new TypeError(`chokidar option "awaitWriteFinish.${key}" must be a number of ms from 0 to ${MAX_MS}, got ${String(n)}`);
     }
     out[key] = n;
   }
@@ -116,6 +122,6 @@ function atomic(v: unknown, usePolling: boolean): false | number {
   if (v === undefined || v === null) return usePolling ? false : ATOMIC_DEFAULT_MS;
   if (v === true) return ATOMIC_DEFAULT_MS;
   if (v === false) return false;
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v > 0 ? v : false;
-  throw new TypeError(`chokidar option "atomic" must be a boolean or a number of ms, got ${String(v)}`);
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_MS) return v > 0 ? v : false;
+  throw new TypeError(`chokidar option "atomic" must be a boolean or a number of ms from 0 to ${MAX_MS}, got ${String(v)}`);
 }

@@ -35,6 +35,9 @@ type Admission = { stats: fs.Stats; isLink: boolean } | 'missing' | 'filtered';
 const HINT_RANK: Record<Hint, number> = { deleted: 0, added: 1, modified: 2, rescan: 3 };
 
 export class Syncer {
+  /** Circular links already reported, so a rescan does not repeat the error. */
+  private readonly loops = new Set<string>();
+
   constructor(
     private readonly options: ResolvedChokidarOptions,
     private readonly tree: Tree,
@@ -66,6 +69,17 @@ export class Syncer {
     const entry = this.record(root.abs, root.display, scope, found, initial);
     if (entry.expanded) await this.walk(root.abs, root.display, initial);
     return 'ok';
+  }
+
+  /**
+   * A glob root was joined by another glob on the same base (`to` matches more): what was tracked from
+   * `from` now belongs to `to`, and the tree is walked again to announce the new glob's matches.
+   */
+  async widenRoot(from: Root, to: Root, initial: boolean): Promise<void> {
+    for (const [, entry] of this.tree.allPaths()) if (entry.root === from) entry.root = to;
+    const tracked = this.tree.get(to.abs);
+    if (!tracked || tracked.kind !== 'dir' || !tracked.expanded) return;
+    await this.walk(to.abs, to.display, initial, true);
   }
 
   /** Re-examines the paths a batch mentions (and their spellings through followed symlinks). */
@@ -169,7 +183,7 @@ export class Syncer {
   }
 
   /** Walks a tracked, expanded directory, tracking and announcing what lies below it. */
-  private async walk(dirAbs: string, dirP: string, initial: boolean): Promise<void> {
+  private async walk(dirAbs: string, dirP: string, initial: boolean, revisit = false): Promise<void> {
     const budget = new Budget();
     const stack: Array<[string, string]> = [[dirAbs, dirP]];
     while (stack.length) {
@@ -188,8 +202,16 @@ export class Syncer {
       const subdirs: Array<[string, string]> = [];
       for (const name of names) {
         const childAbs = path.join(abs, name);
-        if (this.tree.get(childAbs)) continue;
         const childP = path.join(p, name);
+        const known = this.tree.get(childAbs);
+        if (known) {
+          // revisit (a widened glob): tracked directories may now hold matches further down.
+          if (revisit && known.kind === 'dir') {
+            if (!known.expanded) known.expanded = this.mayExpand(childAbs, childP, scope, isSymlink(childAbs));
+            if (known.expanded) subdirs.push([childAbs, childP]);
+          }
+          continue;
+        }
         const found = this.admit(childAbs, childP, scope, false);
         if (typeof found === 'string') continue;
         const entry = this.record(childAbs, childP, scope, found, initial);
@@ -253,13 +275,25 @@ export class Syncer {
       if (stats?.isSymbolicLink()) {
         isLink = true;
         if (this.options.followSymlinks) stats = fs.statSync(abs, { throwIfNoEntry: false });
+        // Not followed, but chokidar still stat()s the target: a dangling or circular link is not reported.
+        else if (!targetExists(abs)) return 'filtered';
       }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      // A dangling or looping link reads as absent, like chokidar; anything else is worth saying.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') this.sink.error(error as Error);
+      // A circular link is an error, as in chokidar (docs/chokidar.md says why), reported once per path.
+      if (code === 'ELOOP') {
+        if (!this.loops.has(abs)) {
+          this.loops.add(abs);
+          this.sink.error(error as Error);
+        }
+        return 'missing';
+      }
+      this.loops.delete(abs);
+      // A dangling link reads as absent, like chokidar; anything else is worth saying.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.sink.error(error as Error);
       return 'missing';
     }
+    this.loops.delete(abs);
     if (!stats) return 'missing';
     if (ignore.byStats(p, stats)) return 'filtered';
     const { glob } = scope.root;
@@ -289,6 +323,22 @@ export class Syncer {
     } catch {
       // It vanished; the next batch reports that.
     }
+  }
+}
+
+function targetExists(link: string): boolean {
+  try {
+    return !!fs.statSync(link, { throwIfNoEntry: false });
+  } catch {
+    return false;
+  }
+}
+
+function isSymlink(abs: string): boolean {
+  try {
+    return fs.lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

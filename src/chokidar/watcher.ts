@@ -13,6 +13,7 @@ import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '
 import { compileIgnored, type IgnoreMatcher } from './ignored.js';
 import { MissingPath } from './missing-path.js';
 import { resolveChokidarOptions } from './options.js';
+import { unionGlobScope } from './glob-scope.js';
 import { displayPath, isAtOrBelow, isGlobPath, normalizeUserPath, resolveRoot, type Root } from './paths.js';
 import { PendingUnlinks } from './pending-unlinks.js';
 import { SubscriptionSet, type WatchTarget } from './subscriptions.js';
@@ -29,6 +30,8 @@ import { WriteFinish } from './write-finish.js';
  */
 export const FACADE_STEP_MS = 20;
 export const FACADE_DEBOUNCE_MS = 100;
+/** Margin for the core's batch timer and the event loop, on top of FACADE_STEP_MS, before `ready`. */
+const READY_SLACK_MS = 30;
 
 type EmitArgs = [path: string, stats?: fs.Stats];
 
@@ -69,6 +72,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   private toAdd: Root[] = [];
   private addScheduled = false;
   private readyEmitted = false;
+  /** When the core last delivered a batch (see drainBeforeReady). */
+  private lastBatchAt = 0;
   private initialTasks = 0;
   /** Counts close()/add() cycles, so work queued before a close() cannot act on the reopened watcher. */
   private epoch = 0;
@@ -201,10 +206,29 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     if (this.closed) return;
     // Literal roots first: where a glob and a plain path share a base, the plain path's rules win.
     roots.sort((a, b) => Number(!!a.glob) - Number(!!b.glob));
-    for (const root of roots) this.roots.set(rootKey(root), root);
+    const fresh: Root[] = [];
+    const widened: Array<{ from: Root; to: Root }> = [];
+    for (const root of roots) {
+      const joined = this.joinGlob(root);
+      if (!joined) {
+        this.roots.set(rootKey(root), root);
+        fresh.push(root);
+      } else if (joined.from) {
+        const i = fresh.indexOf(joined.from);
+        const w = widened.find((x) => x.to === joined.from);
+        if (i >= 0) fresh[i] = joined.to;
+        else if (w) w.to = joined.to;
+        else widened.push({ from: joined.from, to: joined.to });
+      }
+    }
+    roots = fresh;
     // Watch before walking, so nothing that changes during the walk is missed (the walk and the
     // batches are serialized, and stat() decides, so nothing is reported twice).
     await this.subs.plan(this.targets());
+    for (const { from, to } of widened) {
+      if (this.closed) return;
+      await this.syncer.widenRoot(from, to, true);
+    }
     for (const root of roots) {
       if (this.closed) return;
       const result = await this.syncer.addRoot(root, true);
@@ -213,6 +237,24 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     }
     // Symlinked directories found by the walk need their real paths watched.
     await this.replan();
+  }
+
+  /**
+   * A chokidar 3 glob on the same base as another glob (watch(['d/change*', 'd/unlink*'])) joins it, so
+   * the base is walked and watched once and matches of every glob are reported. `from` is set when the
+   * other glob is already active (its tree must be widened); otherwise `to` replaces this root.
+   */
+  private joinGlob(root: Root): { from?: Root; to: Root } | undefined {
+    if (!root.glob) return undefined;
+    for (const [key, other] of this.roots) {
+      if (!other.glob || other.abs !== root.abs || other.display !== root.display) continue;
+      if (other.glob.pattern.split('\u0001').includes(root.glob.pattern)) return { to: other };
+      const to: Root = { abs: root.abs, display: root.display, glob: unionGlobScope(other.glob, root.glob) };
+      this.roots.delete(key);
+      this.roots.set(rootKey(to), to);
+      return { from: other, to };
+    }
+    return undefined;
   }
 
   private async watchMissing(root: Root): Promise<void> {
@@ -248,10 +290,31 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   private initialTaskDone(epoch: number): void {
     if (this.readyEmitted || this.closed || epoch !== this.epoch) return;
     if (--this.initialTasks > 0) return;
-    this.readyEmitted = true;
-    process.nextTick(() => {
-      if (!this.closed) this.emit('ready');
+    void this.drainBeforeReady(epoch).then(() => {
+      if (this.readyEmitted || this.closed || epoch !== this.epoch || this.initialTasks > 0) return;
+      this.readyEmitted = true;
+      this.emit('ready');
     });
+  }
+
+  /**
+   * The walk saw the disk as it was when it read each directory; a write made after that (say, right
+   * after watch() returned, while the walk went on elsewhere) reaches us as a batch the core holds for
+   * FACADE_STEP_MS. Wait until the batches have gone quiet for that long (at most FACADE_DEBOUNCE_MS,
+   * the core's own cap) and are applied, so `ready` comes after the events of every write made before it.
+   */
+  private async drainBeforeReady(epoch: number): Promise<void> {
+    const start = Date.now();
+    const quietMs = FACADE_STEP_MS + READY_SLACK_MS;
+    for (;;) {
+      const now = Date.now();
+      const since = now - Math.max(start, this.lastBatchAt);
+      if (since >= quietMs || now - start >= FACADE_DEBOUNCE_MS + READY_SLACK_MS) break;
+      // Not unref()ed: with persistent: false, chokidar still emits ready before the process may exit.
+      await new Promise((r) => setTimeout(r, quietMs - since));
+      if (this.closed || epoch !== this.epoch) return;
+    }
+    await this.queue.push(async () => {});
   }
 
   /** What the core must watch: each root (a file through its directory) and each followed symlink's target. */
@@ -297,13 +360,14 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     };
     if (o.usePolling) {
       options.forcePolling = true;
-      options.pollDelay = o.interval;
+      options.pollDelay = Math.max(1, Math.round(o.interval));
     }
     return subscribe(roots, onBatch, options);
   }
 
   private onBatch(batch: ChangeBatch): void {
     if (this.closed) return;
+    this.lastBatchAt = Date.now();
     if (this.listenerCount('raw') > 0) {
       for (const c of batch) {
         const details: RawDetails = {

@@ -6,9 +6,14 @@
 import fs from 'node:fs';
 import type { AwaitWriteFinishOptions, PathEventName } from './types.js';
 
+/** How long a held file may stay missing before its entry is dropped without an event. */
+const VANISHED_MS = 2000;
+
 interface Pending {
   event: PathEventName;
   lastChange: number;
+  /** When stat() first found the file gone. */
+  vanishedAt?: number | undefined;
   timer?: NodeJS.Timeout;
 }
 
@@ -38,12 +43,21 @@ export class WriteFinish {
     const poll = (prev?: fs.Stats) => {
       fs.stat(abs, (error, stats) => {
         if (this.pending.get(key) !== entry) return;
-        if (error) {
-          this.pending.delete(key);
-          // A file that vanished while being written is reported by its unlink, not as an error.
-          if (error.code !== 'ENOENT') done(undefined, error);
+        if (error?.code === 'ENOENT') {
+          // Removed while being written: keep the entry, so its unlink (which follows) cancels it and
+          // neither event is emitted, as in chokidar. Keep looking in case it comes back; give up
+          // quietly if no unlink arrives within VANISHED_MS.
+          entry.vanishedAt ??= Date.now();
+          if (Date.now() - entry.vanishedAt < VANISHED_MS) this.schedule(entry, () => poll(prev));
+          else this.pending.delete(key);
           return;
         }
+        if (error) {
+          this.pending.delete(key);
+          done(undefined, error);
+          return;
+        }
+        entry.vanishedAt = undefined;
         const now = Date.now();
         if (prev && stats.size !== prev.size) entry.lastChange = now;
         if (now - entry.lastChange >= this.options.stabilityThreshold) {

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
+import { MAX_MS } from '../options.js';
 import { RUN_DEFAULTS, type RunProcessOptions } from '../run/run-options.js';
+import { parseSocketAddress } from '../run/held-socket.js';
 import { splitCommand } from '../run/split-command.js';
 import { detectTargetType, type TargetType } from '../run/target.js';
 import { buildFilter, parseExtensions } from './filter.js';
@@ -32,6 +34,19 @@ export type CliCommand =
     };
 
 export async function parseCli(argv: string[], cwd: string = process.cwd()): Promise<CliCommand> {
+  let values: Record<string, unknown> = {};
+  try {
+    return await parse(argv, cwd, (v) => (values = v));
+  } catch (error) {
+    // `watchfiles --ext "node server.js" src`: the command went to a flag; whatever failed after that
+    // (a missing target, "src" not found as a command, a bad --ext), name the flag that took it.
+    if (!(error instanceof UsageError)) throw error;
+    const targetProblem = /^(missing <target>|command not found|a function target|function target module)/.test(error.message);
+    throw flagThatTookTheCommand(values, cwd, targetProblem) ?? error;
+  }
+}
+
+async function parse(argv: string[], cwd: string, seen: (values: Record<string, unknown>) => void): Promise<CliCommand> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -46,9 +61,10 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
       ),
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseArgsMessage(error as Error & { code?: string }, argv));
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  seen(v);
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
 
@@ -70,11 +86,15 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   checkTarget(target, targetType, shell, cwd);
 
   const verbosity: Verbosity = v.verbose ? 'debug' : (oneOf(v, 'verbosity', ['warning', 'info', 'debug'] as const, 'info') as Verbosity);
-  const extensions = typeof v.ext === 'string' ? parseExtensions(v.ext) : undefined;
+  const extensions = typeof v.ext === 'string' ? parseExtensions(checkExt(v.ext)) : undefined;
   const ignorePaths = typeof v['ignore-paths'] === 'string' ? v['ignore-paths'].split(',').map((s) => s.trim()).filter(Boolean) : [];
   const filterName = typeof v.filter === 'string' ? v.filter : 'default';
   const { filter, description } = await buildFilter(filterName, ignorePaths, extensions, cwd);
-  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat'] as const, 'watchfiles') as 'watchfiles' | 'stat');
+  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat', 'watchman'] as const, 'watchfiles') as 'watchfiles' | 'stat' | 'watchman');
+  const backend = v.backend === undefined ? undefined : (oneOf(v, 'backend', ['native', 'watchman'] as const, 'native') as 'native' | 'watchman');
+  if (backend === 'watchman' && reloader !== undefined && reloader !== 'watchman') {
+    throw new UsageError(`--backend watchman cannot be combined with --reloader ${reloader}`);
+  }
 
   const options: RunProcessOptions = {
     targetType,
@@ -102,6 +122,26 @@ export async function parseCli(argv: string[], cwd: string = process.cwd()): Pro
   if (step !== undefined) options.step = step;
   if (pollDelay !== undefined) options.pollDelay = pollDelay;
   if (reloader) options.reloader = reloader;
+  if (typeof v.socket === 'string') {
+    try {
+      parseSocketAddress(v.socket, '--socket');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    options.socket = v.socket;
+  }
+  const lrPort = v['livereload-port'];
+  if (v.livereload === true) {
+    const port = lrPort === undefined ? undefined : Number(lrPort);
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw new UsageError(`--livereload-port must be a port (1-65535), got "${String(lrPort)}"`);
+    }
+    options.livereload = port === undefined ? true : { port };
+    if (typeof v.assets === 'string') options.assets = parseExtensions(v.assets);
+  } else if (lrPort !== undefined || v.assets !== undefined) {
+    throw new UsageError(`--${lrPort !== undefined ? 'livereload-port' : 'assets'} only applies with --livereload; add --livereload`);
+  }
+  if (backend === 'watchman') options.reloader = 'watchman';
   if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
     throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }
@@ -169,8 +209,8 @@ function seconds(v: Record<string, unknown>, name: string, dflt: number): number
   const value = v[name];
   if (value === undefined) return dflt * 1000;
   const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new UsageError(`--${name} must be a number of seconds >= 0, got "${String(value)}"`);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0 || n * 1000 > MAX_MS) {
+    throw new UsageError(`--${name} must be a number of seconds from 0 to ${Math.floor(MAX_MS / 1000)}, got "${String(value)}"`);
   }
   return Math.round(n * 1000);
 }
@@ -179,8 +219,8 @@ function ms(v: Record<string, unknown>, name: string): number | undefined {
   const value = v[name];
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 1) {
-    throw new UsageError(`--${name} must be a number of ms >= 1, got "${String(value)}"`);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 1 || n > MAX_MS) {
+    throw new UsageError(`--${name} must be a number of ms from 1 to ${MAX_MS}, got "${String(value)}"`);
   }
   return Math.round(n);
 }
@@ -193,4 +233,60 @@ function stopSignal(value: unknown): NodeJS.Signals {
     throw new UsageError(`--stop-signal must be a signal name like SIGINT or SIGTERM, got "${String(value)}"`);
   }
   return signal as NodeJS.Signals;
+}
+
+/** parseArgs' own messages, in ours: balanced quotes, and the flag named in the way it was written. */
+function parseArgsMessage(error: Error & { code?: string }, argv: string[]): string {
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+    return (
+      `unknown option "${flag}"; to pass a target or path that starts with "-", put it after "--", ` +
+      `as in: watchfiles -- ${JSON.stringify(flag)}`
+    );
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // "Option '--ext <value>' argument missing", or a boolean flag given a value (--shell=yes).
+    const flag = /'(-[^' ]+)/.exec(error.message)?.[1];
+    const option = CLI_OPTIONS.find((o) => `--${o.name}` === flag || `-${o.short}` === flag);
+    if (option?.type === 'string' && argv[argv.length - 1] === flag) {
+      return `${flag} needs a value (${flag} ${option.value ?? '<value>'}) before the command`;
+    }
+    if (option?.type === 'boolean') return `${flag} takes no value`;
+  }
+  return error.message;
+}
+
+/**
+ * A flag that takes a value, given the command by mistake (`watchfiles --ext "node server.js"`): parseArgs
+ * takes the command as the flag's value. Returns an error naming the flag when one value looks like the
+ * command (several words whose first is an executable, or a function target), else undefined. --args
+ * (whose value may well look like a command) counts only when the target is missing or cannot run.
+ */
+function flagThatTookTheCommand(v: Record<string, unknown>, cwd: string, targetProblem: boolean): UsageError | undefined {
+  for (const option of CLI_OPTIONS) {
+    if (option.type !== 'string' || (option.name === 'args' && !targetProblem)) continue;
+    const raw = v[option.name];
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (typeof value !== 'string' || !looksLikeCommand(value, cwd)) continue;
+      return new UsageError(
+        `--${option.name} took "${value}" as its value, which looks like the command: ` +
+          `give --${option.name} its value (--${option.name} ${option.value ?? '<value>'}) or put the command after the options`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function looksLikeCommand(value: string, cwd: string): boolean {
+  if (/^\.{0,2}\/?[\w./-]+\.[cm]?[jt]s:[A-Za-z_$][\w$]*$/.test(value.trim())) return true;
+  const words = value.trim().split(/\s+/);
+  return words.length > 1 && words[0] !== undefined && findExecutable(words[0], cwd) !== undefined;
+}
+
+/** --ext takes extensions (js,ts,.json); anything with a space or a slash is something else. */
+function checkExt(value: string): string {
+  if (/[\s/\\]/.test(value)) {
+    throw new UsageError(`--ext takes a comma-separated list of extensions like --ext js,ts,json, got "${value}"`);
+  }
+  return value;
 }

@@ -38,6 +38,18 @@ export function childExecArgv(execArgv: readonly string[], selfFile: string, chi
   return replaced ? out : [...childFlag, ...out];
 }
 
+/** True when a flag in `execArgv` loads `selfFile` (false when the hook came from NODE_OPTIONS). */
+export function loadsSelf(execArgv: readonly string[], selfFile: string, cwd = process.cwd()): boolean {
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const eq = arg.indexOf('=');
+    if (!FLAGS.has(eq > 0 ? arg.slice(0, eq) : arg)) continue;
+    const value = eq > 0 ? arg.slice(eq + 1) : execArgv[i + 1];
+    if (value !== undefined && isSelf(value, selfFile, cwd)) return true;
+  }
+  return false;
+}
+
 /** True when the specifier given to --import/--require loads `selfFile` (compared without extension). */
 export function isSelf(specifier: string, selfFile: string, cwd: string): boolean {
   if (specifier === 'watchfiles-node/register') return true;

@@ -7,6 +7,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockMainModule } from './block-main.js';
+import { installLiveReloadInjection } from '../livereload/inject.js';
+import { installSocketHandoff } from '../run/socket-handoff.js';
+import { claimHandoff, passOn, wrapperName } from './handoff.js';
 import { installModuleReporter } from './module-reporter.js';
 import { markerState } from './protocol.js';
 import { startRegisterSupervisor } from './register-supervisor.js';
@@ -19,14 +22,22 @@ const childFile = path.join(path.dirname(selfFile), `register-child${loadedAs ==
 const state = markerState();
 if (state === 'child') {
   // Loaded again in the child (NODE_OPTIONS carries the flag): report, never supervise.
+  installSocketHandoff();
+  installLiveReloadInjection();
   installModuleReporter();
 } else if (state === 'none') {
   if (process.argv[1] === undefined || process.argv[1] === '') {
     process.stderr.write('[watchfiles] watchfiles-node/register: no script to run (REPL or --eval): not watching\n');
   } else if (process.env.NODE_UNIQUE_ID === undefined) {
     // (A cluster worker is managed by its primary: restarting it is the primary's job.)
-    blockMainModule(loadedAs);
-    startRegisterSupervisor({ selfFile, childFile });
+    const wrapper = wrapperName(process.argv[1], process.execArgv, selfFile, process.cwd());
+    if (wrapper) {
+      // npm, pnpm, yarn... reached through NODE_OPTIONS: run as usual, the script they start supervises.
+      passOn(wrapper, (text) => process.stderr.write(`[watchfiles] ${text}\n`));
+    } else {
+      blockMainModule(loadedAs);
+      startRegisterSupervisor({ selfFile, childFile, handedOn: claimHandoff(process.argv[1]) });
+    }
   }
 }
 // 'descendant': a process the supervised server started (a worker); its parent owns it.

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch } from '../batch.js';
+import { checkMs } from '../options.js';
 import type { ChangeBatch } from '../types.js';
 import { ReloaderEmitter } from './events.js';
 import { WatchList } from './watch-list.js';
@@ -175,11 +176,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Checks a positive number option and names it when it is wrong. */
+/** Checks a duration option (1 ms to MAX_MS) and names it when it is wrong. */
 export function positiveMs(owner: string, name: string, value: unknown, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${owner}: option "${name}" must be a positive number of ms, got ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? dflt : checkMs(`${owner}: option "${name}"`, value, 1);
 }

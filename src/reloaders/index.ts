@@ -7,6 +7,8 @@ export { StatReloader } from './stat.js';
 export type { StatReloaderOptions } from './stat.js';
 export { WatchfilesReloader } from './watchfiles.js';
 export type { ReloaderWatchOptions, WatchfilesReloaderOptions } from './watchfiles.js';
+export { WatchmanReloader } from './watchman.js';
+export type { WatchmanReloaderOptions } from './watchman.js';
 export type { WatchRoot } from './roots.js';
 export { getReloader } from './select.js';
 export type { GetReloaderOptions, ReloaderName } from './select.js';

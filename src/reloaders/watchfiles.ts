@@ -45,9 +45,10 @@ interface Sub {
 }
 
 export class WatchfilesReloader extends BaseReloader {
-  readonly name = 'watchfiles';
+  readonly name: string = 'watchfiles';
   readonly timeout: number;
-  private readonly watchOptions: WatchOptions;
+  /** What subscribe() is given; WatchmanReloader adds its backend. */
+  protected readonly watchOptions: WatchOptions;
   private subs: Sub[] = [];
   /** Root key -> the subscription whose events for that root are kept (one per root, so none twice). */
   private owner = new Map<string, Sub>();
@@ -83,7 +84,7 @@ export class WatchfilesReloader extends BaseReloader {
     return this.subs.length;
   }
 
-  /** The mechanisms in use ('inotify', 'fsevents', 'js-poll'...), '+'-joined; '' before the first tick. */
+  /** The mechanisms in use ('inotify', 'fsevents', 'js-poll', 'watchman'...), '+'-joined; '' before the first tick. */
   get backend(): string {
     return [...new Set(this.subs.map((s) => s.subscription.backend))].join('+');
   }

@@ -1,6 +1,6 @@
 /**
  * Where runProcess gets its changes from: the watcher (subscribe(): native events, or the JS poller when
- * no binary loads), or the StatReloader (stat every file each pollDelay ms: no native code at all, for
+ * no binary loads; or a watchman server with reloader 'watchman'), or the StatReloader (stat every file each pollDelay ms: no native code at all, for
  * filesystems where nothing else works). Both end up as batches for the supervisor.
  */
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { StatReloader } from '../reloaders/stat.js';
 import { subscribe } from '../subscribe.js';
 import { WatchError, type ChangeBatch, type WatchOptions } from '../types.js';
 
-export type ReloaderKind = 'watchfiles' | 'stat';
+export type ReloaderKind = 'watchfiles' | 'stat' | 'watchman';
 
 export interface ChangeSource {
   readonly backend: string;
@@ -32,6 +32,7 @@ export async function startChangeSource(
   if (kind === 'watchfiles' && !loadNative()) {
     throw new Error(`the watchfiles reloader cannot start: ${nativeLoadError()}; use reloader 'stat' or leave it unset`);
   }
+  if (kind === 'watchman') return subscribe(roots, onBatch, { ...options, backend: 'watchman', onError });
   return subscribe(roots, onBatch, { ...options, onError });
 }
 

@@ -8,7 +8,7 @@ import type { StopResult } from './process-group.js';
 
 export type RunEvent =
   /** Watches are placed; `backend` is Subscription.backend ('inotify', 'js-poll', ...). */
-  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string }
+  | { type: 'watching'; paths: string[]; backend: string; pollReason: string; label: string; socket?: string; livereload?: string }
   /**
    * A child was started (pid undefined when spawning failed; a 'spawn-error' follows). `warm`: it is the
    * warm spare, started ahead of time and released now (see RunProcessOptions.warmSpare).
@@ -18,8 +18,18 @@ export type RunEvent =
   | { type: 'spare'; pid: number }
   /** A restart begins: `changes` caused it, or `reason` is 'manual' (`rs`, handle.restart()). */
   | { type: 'restart'; reason: 'change' | 'manual'; changes: ChangeBatch }
-  /** Changes that arrived within gracePeriod of a start and were ignored. */
-  | { type: 'ignored'; changes: ChangeBatch; reason: 'grace-period' }
+  /**
+   * Changes that restart nothing: 'grace-period', they came within gracePeriod of a start; 'unchanged',
+   * the file was rewritten with the bytes it had (see content-memo.ts).
+   */
+  | { type: 'ignored'; changes: ChangeBatch; reason: 'grace-period' | 'unchanged' }
+  /**
+   * A restart loop was found: these files changed right after each of the last starts, so the program
+   * seems to write them itself. Their changes no longer restart it; `hint` says how to ignore them.
+   */
+  | { type: 'loop'; files: string[]; hint: string }
+  /** Static assets changed (livereload): sent to `clients` browsers to swap or reload; the child keeps running. */
+  | { type: 'assets'; changes: FileChange[]; clients: number }
   /** The stop signal was sent to the child's group. */
   | { type: 'stopping'; pid: number; signal: NodeJS.Signals }
   /** The child's group is gone ('signal': stopped on the stop signal; 'killed': needed SIGKILL; 'stuck': survived it). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Change, type FileChange } from '../types.js';
 import type { Colors } from './colors.js';
 import type { RunEvent } from './events.js';
+import { LOOP_THRESHOLD, LOOP_WINDOW_MS } from './loop-guard.js';
 
 export type Level = 'debug' | 'info' | 'warn';
 
@@ -29,7 +30,7 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
       const polling = event.pollReason ? ` (polling: ${event.pollReason})` : '';
       return {
         level: 'info',
-        text: `watching ${c.bold(where)} with ${c.cyan(event.backend)}${polling}, running ${quote(event.label)}`,
+        text: `watching ${c.bold(where)} with ${c.cyan(event.backend)}${polling}, running ${quote(event.label)}${event.socket ? `, holding ${event.socket} across restarts` : ''}${event.livereload ? `, live reload at ${event.livereload}` : ''}`,
       };
     }
     case 'start':
@@ -44,7 +45,22 @@ export function formatEvent(event: RunEvent, o: FormatOptions): FormattedEvent |
       }
       return { level: 'info', text: `${c.green('restarting:')} ${describeChanges(event.changes, o.cwd)}` };
     case 'ignored':
-      return { level: 'debug', text: `ignored ${describeChanges(event.changes, o.cwd)} (within the grace period)` };
+      return {
+        level: 'debug',
+        text: `ignored ${describeChanges(event.changes, o.cwd)} (${event.reason === 'unchanged' ? 'same content as before' : 'within the grace period'})`,
+      };
+    case 'loop': {
+      const files = event.files.map((f) => displayPath(f, o.cwd)).join(', ');
+      return {
+        level: 'warn',
+        text: c.yellow(
+          `restart loop: ${files} grew within ${LOOP_WINDOW_MS / 1000} s of each of the last ${LOOP_THRESHOLD} starts, so the program seems to write ${event.files.length === 1 ? 'it' : 'them'}; ` +
+            `restarts for ${event.files.length === 1 ? 'it' : 'them'} are paused (rs restarts by hand)${event.hint ? `. Fix: ${event.hint}` : ''}`,
+        ),
+      };
+    }
+    case 'assets':
+      return { level: 'info', text: `${c.green('live reload:')} ${describeChanges(event.changes, o.cwd)} (${event.clients} browser${event.clients === 1 ? '' : 's'}, no restart)` };
     case 'stopping':
       return { level: 'debug', text: `stopping process group ${event.pid} with ${event.signal}` };
     case 'stopped':

@@ -4,10 +4,14 @@
  */
 import { constants } from 'node:os';
 import type { StdioOptions } from 'node:child_process';
+import { checkMs } from '../options.js';
 import type { ChangeBatch, WatchOptions } from '../types.js';
 import type { RunEventHandler } from './events.js';
 import type { ReloaderKind } from './change-source.js';
 import type { TargetType } from './target.js';
+import { parseSocketAddress, type SocketAddress } from './held-socket.js';
+import { DEFAULT_ASSET_EXTENSIONS, normalizeExtensions } from '../livereload/assets.js';
+import type { LiveReloadOptions } from '../livereload/server.js';
 
 /** Watcher options (see WatchOptions) apply too; `step` defaults to 20 ms here (RUN_DEFAULTS.step). */
 export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeout' | 'yieldOnTimeout'> {
@@ -41,7 +45,8 @@ export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeo
   handleSignals?: boolean;
   /**
    * What detects changes: 'watchfiles' (the native watcher; fails when no binary loads) or 'stat' (the
-   * StatReloader: stats every file each pollDelay ms, pure JS). Default: the native watcher, else the JS poller.
+   * StatReloader: stats every file each pollDelay ms, pure JS) or 'watchman' (a watchman server watches, the
+   * same as the watcher option backend: 'watchman'). Default: the native watcher, else the JS poller.
    */
   reloader?: ReloaderKind;
   /** Receives what the runner does (starts, restarts, exits, errors). Default: one line per event on stderr. */
@@ -53,6 +58,24 @@ export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeo
    * Default true.
    */
   warmSpare?: boolean;
+  /**
+   * Zero-downtime restarts: bind this address (a port, or host:port; host 127.0.0.1 unless given) once
+   * and keep the socket across restarts, so requests made during a restart wait and are answered by the
+   * new server. A Node child's first listen() on that port gets the socket without any change to its
+   * code; any other program finds it as fd 3 (LISTEN_FDS=1, LISTEN_PID, as systemd socket activation).
+   * Not on Windows. Default: none.
+   */
+  socket?: number | string;
+  /**
+   * Browser live reload: serve the LiveReload protocol 7 (WebSocket and /livereload.js on
+   * 127.0.0.1:35729, or the port/host given) and add its script to the HTML that a Node child serves.
+   * A changed static asset (see `assets`) is swapped in the page, or the page reloaded, without restarting
+   * the child; any other change restarts the child, then reloads the page once the server answers.
+   * Default false.
+   */
+  livereload?: boolean | LiveReloadOptions;
+  /** With livereload: extensions of static assets, which never restart the child. Default: css and images (DEFAULT_ASSET_EXTENSIONS). */
+  assets?: string[];
 }
 
 export const RUN_DEFAULTS = Object.freeze({
@@ -70,7 +93,7 @@ export const RUN_DEFAULTS = Object.freeze({
 
 const RUN_KEYS = new Set([
   'targetType', 'args', 'shell', 'execArgv', 'cwd', 'env', 'stdio', 'callback', 'gracePeriod', 'stopSignal',
-  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'reloader', 'warmSpare',
+  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'reloader', 'warmSpare', 'socket', 'livereload', 'assets',
 ]);
 
 export interface ResolvedRunOptions {
@@ -89,6 +112,9 @@ export interface ResolvedRunOptions {
   restartOnInput: boolean;
   handleSignals: boolean;
   warmSpare: boolean;
+  socket?: SocketAddress;
+  livereload?: LiveReloadOptions;
+  assets: string[];
   onEvent?: RunEventHandler;
   reloader?: ReloaderKind;
   /** The options meant for the watcher. */
@@ -119,16 +145,19 @@ export function resolveRunOptions(options: RunProcessOptions): ResolvedRunOption
     restartOnInput: bool(o, 'restartOnInput', true),
     handleSignals: bool(o, 'handleSignals', true),
     warmSpare: bool(o, 'warmSpare', true),
+    assets: normalizeExtensions(strings(o, 'assets', DEFAULT_ASSET_EXTENSIONS)),
     watch: { step: RUN_DEFAULTS.step, ...watch } as WatchOptions,
   };
   if (o.stdio !== undefined) resolved.stdio = o.stdio as StdioOptions;
   if (o.callback !== undefined) resolved.callback = fn(o, 'callback') as ResolvedRunOptions['callback'];
   if (o.reloader !== undefined) {
-    if (o.reloader !== 'watchfiles' && o.reloader !== 'stat') {
-      throw new TypeError(`runProcess: option "reloader" must be 'watchfiles' or 'stat', got ${String(o.reloader)}`);
+    if (o.reloader !== 'watchfiles' && o.reloader !== 'stat' && o.reloader !== 'watchman') {
+      throw new TypeError(`runProcess: option "reloader" must be 'watchfiles', 'stat' or 'watchman', got ${String(o.reloader)}`);
     }
     resolved.reloader = o.reloader;
   }
+  if (o.socket !== undefined) resolved.socket = parseSocketAddress(o.socket, 'runProcess: option "socket"');
+  if (o.livereload !== undefined && o.livereload !== false) resolved.livereload = liveReloadOptions(o.livereload);
   if (o.onEvent !== undefined) resolved.onEvent = fn(o, 'onEvent') as RunEventHandler;
   return resolved;
 }
@@ -153,11 +182,7 @@ function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
 
 function ms(o: Record<string, unknown>, key: string, dflt: number): number {
   const v = o[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new TypeError(`runProcess: option "${key}" must be a number of ms >= 0, got ${String(v)}`);
-  }
-  return v;
+  return v === undefined ? dflt : checkMs(`runProcess: option "${key}"`, v, 0);
 }
 
 function strings(o: Record<string, unknown>, key: string, dflt: readonly string[]): string[] {
@@ -183,4 +208,29 @@ function envObject(v: unknown): NodeJS.ProcessEnv {
     throw new TypeError('runProcess: option "env" must be an object of string values');
   }
   return { ...(v as NodeJS.ProcessEnv) };
+}
+
+function liveReloadOptions(v: unknown): LiveReloadOptions {
+  if (v === true) return {};
+  const bad = () => new TypeError('runProcess: option "livereload" must be true, false or { port?, host?, origins? }');
+  if (v === null || typeof v !== 'object') throw bad();
+  const o = v as Record<string, unknown>;
+  const out: LiveReloadOptions = {};
+  if (o.port !== undefined) {
+    if (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535) {
+      throw new TypeError(`runProcess: option "livereload.port" must be a port (1-65535), got ${String(o.port)}`);
+    }
+    out.port = o.port as number;
+  }
+  if (o.host !== undefined) {
+    if (typeof o.host !== 'string' || !o.host) throw new TypeError('runProcess: option "livereload.host" must be a non-empty string');
+    out.host = o.host;
+  }
+  if (o.origins !== undefined) {
+    if (!Array.isArray(o.origins) || o.origins.some((x) => typeof x !== 'string')) {
+      throw new TypeError('runProcess: option "livereload.origins" must be an array of origins like "http://dev.test:8080"');
+    }
+    out.origins = [...(o.origins as string[])];
+  }
+  return out;
 }

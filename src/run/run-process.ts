@@ -4,6 +4,7 @@
  * next child starts. Returns a promise of the number of restarts, which is also the handle to stop it.
  */
 import type { StdioOptions } from 'node:child_process';
+import path from 'node:path';
 import { resolveOptions, resolvePaths } from '../options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
@@ -16,6 +17,14 @@ import { listenForRestartCommand } from './stdin-restart.js';
 import { Supervisor } from './supervisor.js';
 import { buildSpawnSpec } from './target.js';
 import { ChildLauncher } from './child-launcher.js';
+import { formatAddress, HeldSocket, stdioWithSocket, withListenPid } from './held-socket.js';
+import { withPreload } from './preload.js';
+import { assetMatcher } from '../livereload/assets.js';
+import { LIVERELOAD_PORT, LiveReloadServer } from '../livereload/server.js';
+import type { FileChange } from '../types.js';
+
+/** The longest a child's graceful close of its servers may take before it exits anyway (ms; also at most sigintTimeout). */
+const GRACEFUL_MAX_MS = 2000;
 
 /** The promise of runProcess (resolves to the number of restarts once stopped), with controls. */
 export interface RunHandle extends Promise<number> {
@@ -44,10 +53,30 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   resolveOptions(roots, o.watch);
 
   const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
-  const stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ...spec.env };
-  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) =>
-    spawnGroup({ file: spec.file, args: spec.args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
+  let stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
+  let env: NodeJS.ProcessEnv = { ...process.env, ...o.env, ...spec.env };
+  // Bound last: every check that can throw has run, so a thrown error leaves no socket open.
+  const held = o.socket ? HeldSocket.bind(o.socket, 'socket') : undefined;
+  if (held) {
+    stdio = stdioWithSocket(stdio as unknown[] | string, held.fd) as StdioOptions;
+    env = { ...env, ...held.childEnv(Math.min(GRACEFUL_MAX_MS, o.sigintTimeout)), NODE_OPTIONS: withPreload(env.NODE_OPTIONS, 'socket-handoff') };
+  }
+  // --livereload: the server starts with the runner; its script URL is known now, for the children's injection.
+  const lr = o.livereload;
+  let liveReload: LiveReloadServer | undefined;
+  if (lr) {
+    const host = lr.host ?? '127.0.0.1';
+    const script = `http://${host.includes(':') ? `[${host}]` : host}:${lr.port ?? LIVERELOAD_PORT}/livereload.js`;
+    env = { ...env, WATCHFILES_LIVERELOAD_SCRIPT: script, NODE_OPTIONS: withPreload(env.NODE_OPTIONS, 'livereload-inject') };
+  }
+  const relative = (file: string) => {
+    const root = roots.find((r) => file.startsWith(r + path.sep));
+    return (root ? path.relative(root, file) : path.basename(file)).split(path.sep).join('/');
+  };
+  const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) => {
+    const { file, args } = held ? withListenPid(spec.file, spec.args, spec.shell) : spec;
+    return spawnGroup({ file, args, shell: spec.shell, cwd: o.cwd, stdio: childStdio, env: childEnv });
+  };
   const launcher = new ChildLauncher({
     file: spec.file,
     args: spec.args,
@@ -58,6 +87,13 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     warmSpare: o.warmSpare,
     onSpareReady: (pid) => emit({ type: 'spare', pid }),
   });
+  const onEvent = (event: RunEvent) => {
+    emit(event);
+    // After a restart, the page reloads; the client waits until the new server answers.
+    if (liveReload && event.type === 'start' && event.restarts > 0 && event.pid !== undefined) {
+      liveReload.reload(event.changes[0] ? relative(event.changes[0].path) : '', false);
+    }
+  };
   const supervisor = new Supervisor({
     label: spec.label,
     stopSignal: o.stopSignal,
@@ -65,8 +101,18 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     sigkillTimeout: o.sigkillTimeout,
     gracePeriod: o.gracePeriod,
     ...(o.callback ? { callback: o.callback } : {}),
-    emit,
+    emit: onEvent,
     spawn: (changes) => launcher.launch({ [CHANGES_ENV]: serializeChanges(changes) }),
+    loopHint: (files) => ignoreHint(roots, files),
+    ...(lr
+      ? {
+          isAsset: assetMatcher(o.assets),
+          onAssets: (changes: FileChange[]) => {
+            emit({ type: 'assets', changes, clients: liveReload?.connected ?? 0 });
+            for (const c of changes) liveReload?.reload(relative(c.path));
+          },
+        }
+      : {}),
   });
 
   let requestStop!: (reason: string) => void;
@@ -87,6 +133,8 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     let subscription: ChangeSource | undefined;
     let stopListening = () => {};
     try {
+      await held?.checkFree();
+      if (lr) liveReload = await LiveReloadServer.start(lr);
       // Watch first: a change made while the child starts up is not missed, and a bad path fails before any spawn.
       subscription = await startChangeSource(
         roots,
@@ -101,6 +149,8 @@ export function runProcess(paths: string | string[], target: string, options: Ru
         backend: subscription.backend,
         pollReason: subscription.pollReason,
         label: spec.label,
+        ...(held ? { socket: formatAddress(held.address) } : {}),
+        ...(liveReload ? { livereload: liveReload.scriptUrl } : {}),
       });
       supervisor.start();
       if (o.restartOnInput) stopListening = listenForRestartCommand(() => supervisor.restartNow());
@@ -117,6 +167,8 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       if (o.handleSignals) for (const s of STOP_SIGNALS) process.off(s, onSignal);
       launcher.dispose();
       await supervisor.stop();
+      held?.close();
+      await liveReload?.close();
       await subscription?.close();
     }
   })();
@@ -131,6 +183,15 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     restart: { value: () => supervisor.restartNow() },
     pid: { get: () => supervisor.pid },
   }) as RunHandle;
+}
+
+/** The --ignore (and `ignore` option) that stops these files from restarting: each path from its watched root. */
+function ignoreHint(roots: string[], files: string[]): string {
+  const globs = files.map((file) => {
+    const root = roots.find((r) => file.startsWith(r + path.sep));
+    return (root ? path.relative(root, file) : path.basename(file)).split(path.sep).join('/');
+  });
+  return `${globs.map((g) => `--ignore ${JSON.stringify(g)}`).join(' ')} (runProcess: ignore: ${JSON.stringify(globs)})`;
 }
 
 function safeEmitter(handler: RunEventHandler): RunEventHandler {

@@ -5,9 +5,12 @@
  * restart is under way join it instead of causing another one.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mergeBatches } from '../batch.js';
-import type { ChangeBatch, FileChange } from '../types.js';
+import { makeBatch, mergeBatches } from '../batch.js';
+import { Change, type ChangeBatch, type FileChange } from '../types.js';
 import type { RunEventHandler } from './events.js';
+import { BurstGate } from './burst-gate.js';
+import { ContentMemo } from './content-memo.js';
+import { LoopGuard } from './loop-guard.js';
 import { signalGroup, stopGroup, type StopTimeouts } from './process-group.js';
 import { wasWarmSpare } from './warm-spare.js';
 
@@ -21,6 +24,11 @@ export interface SupervisorOptions extends StopTimeouts {
   /** Called with the changes before each change-triggered restart; awaited; errors are reported, not thrown. */
   callback?: (changes: ChangeBatch) => unknown;
   emit: RunEventHandler;
+  /** How to stop a file the program writes from restarting it (the ignore to add), for the 'loop' event. */
+  loopHint?: (files: string[]) => string;
+  /** Static assets: their changes go to `onAssets` (the browser) and never restart the child. */
+  isAsset?: (file: string) => boolean;
+  onAssets?: (changes: FileChange[]) => void;
 }
 
 export class Supervisor {
@@ -32,6 +40,11 @@ export class Supervisor {
   private stopping = false;
   private lastStart = 0;
   private count = 0;
+  private readonly burst = new BurstGate(() => this.kick());
+  private readonly memo = new ContentMemo();
+  private readonly loops = new LoopGuard();
+  /** Files of the pending changes that were only appended to (for the loop guard). */
+  private appended = new Set<string>();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -50,16 +63,36 @@ export class Supervisor {
     this.startChild([]);
   }
 
+  /** Files the child is known to use (loaded modules): their content is remembered, so a rewrite with the same bytes restarts nothing. */
+  remember(files: readonly string[]): void {
+    this.memo.remember(files);
+  }
+
   /** A batch from the watcher. */
-  changed(batch: ChangeBatch): void {
+  changed(incoming: ChangeBatch): void {
     if (this.stopping) return;
+    if (incoming.length === 0 && !incoming.rescan) return;
+    const { changed, same, appended } = this.memo.sift(incoming);
+    for (const file of appended) this.appended.add(file);
+    if (same.length) this.options.emit({ type: 'ignored', changes: makeBatch(same), reason: 'unchanged' });
+    let kept = this.loops.strip(changed);
+    const isAsset = this.options.isAsset;
+    if (isAsset) {
+      const assets = kept.filter((c) => !c.isDir && c.change !== Change.deleted && isAsset(c.path));
+      if (assets.length) {
+        kept = kept.filter((c) => !assets.includes(c));
+        this.options.onAssets?.(assets);
+      }
+    }
+    const batch = makeBatch(kept, changed.rescan);
     if (batch.length === 0 && !batch.rescan) return;
     if (this.options.gracePeriod > 0 && Date.now() - this.lastStart < this.options.gracePeriod && !this.working) {
       this.options.emit({ type: 'ignored', changes: batch, reason: 'grace-period' });
       return;
     }
     this.pending.push(batch);
-    this.kick();
+    // The first batch of a burst restarts now; the rest wait for the burst to end (burst-gate.ts).
+    if (this.burst.admit(this.working !== undefined)) this.kick();
   }
 
   /** Restart now, without a change (`rs`, handle.restart()). */
@@ -72,6 +105,7 @@ export class Supervisor {
   /** Stops the child's group and all further restarts. Resolves with the number of restarts. */
   async stop(): Promise<number> {
     this.stopping = true;
+    this.burst.clear();
     await this.working;
     await this.stopChild();
     return this.count;
@@ -87,15 +121,27 @@ export class Supervisor {
     this.working = this.loop().finally(() => {
       this.working = undefined;
       // Changes that arrived during the last step of the loop.
-      if (!this.stopping && (this.pending.length || this.manual)) this.kick();
+      if (!this.stopping && (this.due() || this.manual)) this.kick();
     });
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopping && (this.pending.length || this.manual)) {
-      const first = mergeBatches(this.pending.splice(0));
+    while (!this.stopping && (this.due() || this.manual)) {
+      let first = mergeBatches(this.pending.splice(0));
+      const appended = first.filter((c) => this.appended.has(c.path)).map((c) => c.path);
+      this.appended.clear();
       const manual = this.manual;
       this.manual = false;
+      if (manual) {
+        this.burst.clear(); // a manual restart takes the held changes with it
+        this.loops.reset();
+      } else if (first.length) {
+        const paused = this.loops.observe(appended, this.pid === undefined ? undefined : Date.now() - this.lastStart);
+        if (paused.length) {
+          this.options.emit({ type: 'loop', files: paused, hint: this.options.loopHint?.(paused) ?? '' });
+          first = makeBatch(this.loops.strip(first), first.rescan);
+        }
+      }
       // Changes that cancel out (a temp file created and deleted) restart nothing.
       if (!manual && first.length === 0 && !first.rescan) continue;
       const reason = first.length || first.rescan ? 'change' : 'manual';
@@ -115,6 +161,11 @@ export class Supervisor {
       this.count++;
       this.startChild([...all]);
     }
+  }
+
+  /** Changes are waiting and not held for the end of a burst. */
+  private due(): boolean {
+    return this.pending.length > 0 && !this.burst.holding;
   }
 
   private startChild(changes: FileChange[]): void {

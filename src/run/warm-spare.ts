@@ -183,6 +183,6 @@ function isRunning(child: ChildProcess): boolean {
 }
 
 /** NODE_OPTIONS splits on spaces; a path with spaces (or quotes) goes in double quotes, escaped. */
-function quoteNodeOption(value: string): string {
+export function quoteNodeOption(value: string): string {
   return /[\s"\\]/.test(value) ? `"${value.replace(/["\\]/g, '\\$&')}"` : value;
 }

@@ -25,7 +25,7 @@ export const WATCHERS = [
     label: '@parcel/watcher',
     module: './parcel.mjs',
     ready: 'subscribe() resolved',
-    notes: 'default options',
+    notes: "backend pinned to the platform's native one (inotify here): unpinned it switches to watchman when one is installed",
   },
   {
     id: 'chokidar',
@@ -64,6 +64,28 @@ export const WATCHERS = [
   },
 ];
 
+/**
+ * Watchers on a watchman server: only bench/watchman.mjs runs them (it starts a private server and points
+ * WATCHMAN_SOCK at it), so the main run never depends on watchman.
+ */
+export const WATCHMAN_WATCHERS = [
+  {
+    id: 'watchfiles-watchman',
+    ours: true,
+    label: 'watchfiles-node watchman',
+    module: './watchfiles-watchman.mjs',
+    ready: 'subscribe() resolved (watch-project, synced clock, subscribed)',
+    notes: "backend: 'watchman'",
+  },
+  {
+    id: 'parcel-watchman',
+    label: '@parcel/watcher watchman',
+    module: './parcel-watchman.mjs',
+    ready: 'subscribe() resolved',
+    notes: "backend: 'watchman'",
+  },
+];
+
 /** The empty-process baseline: shown in the ready/idle tables only, never an anchor. */
 export const BASELINE = {
   id: 'none',
@@ -75,7 +97,7 @@ export const BASELINE = {
 };
 
 export function findWatcher(id) {
-  const w = [...WATCHERS, BASELINE].find((x) => x.id === id);
+  const w = [...WATCHERS, ...WATCHMAN_WATCHERS, BASELINE].find((x) => x.id === id);
   if (!w) {
     throw new Error(`unknown watcher "${id}"; known: ${[...WATCHERS, BASELINE].map((x) => x.id).join(', ')}`);
   }

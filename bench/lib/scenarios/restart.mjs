@@ -15,9 +15,27 @@ export function restartAvailable() {
   return fs.existsSync(RESTART_SCRIPT);
 }
 
-export function runRestart({ config, log }) {
-  const args = [RESTART_SCRIPT, '--json', ...(config.quick ? ['--quick'] : [])];
-  log(`restart: node ${args.map((a) => a.replace(/^.*\/bench\//, 'bench/')).join(' ')}`);
+export const DOWNTIME_SCRIPT = fileURLToPath(new URL('../../downtime.mjs', import.meta.url));
+
+export function runRestart(ctx) {
+  return runScript(RESTART_SCRIPT, 'restart', ctx);
+}
+
+export const LIVERELOAD_SCRIPT = fileURLToPath(new URL('../../livereload.mjs', import.meta.url));
+
+/** bench/livereload.mjs (CSS hot swap in Chromium, save to applied style), run the same way. */
+export function runLiveReload(ctx) {
+  return runScript(LIVERELOAD_SCRIPT, 'livereload', ctx);
+}
+
+/** bench/downtime.mjs (failed requests during restarts, restarts per burst), run the same way. */
+export function runDowntime(ctx) {
+  return runScript(DOWNTIME_SCRIPT, 'downtime', ctx);
+}
+
+function runScript(script, name, { config, log }) {
+  const args = [script, '--json', ...(config.quick ? ['--quick'] : [])];
+  log(`${name}: node ${args.map((a) => a.replace(/^.*\/bench\//, 'bench/')).join(' ')}`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -25,7 +43,7 @@ export function runRestart({ config, log }) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
-      for (const line of String(d).split('\n')) if (line.trim()) log(`  restart: ${line}`);
+      for (const line of String(d).split('\n')) if (line.trim()) log(`  ${name}: ${line}`);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), config.restartTimeoutMs);
     child.on('close', (code, signal) => {
@@ -33,7 +51,7 @@ export function runRestart({ config, log }) {
       const parsed = parseJson(stdout);
       if (parsed !== undefined) return resolve(parsed);
       const why = signal ? `killed by ${signal} (timeout ${config.restartTimeoutMs} ms)` : `exited ${code}`;
-      resolve({ error: `bench/restart.mjs ${why} without JSON on stdout: ${(stderr || stdout).trim().slice(-300)}` });
+      resolve({ error: `bench/${name}.mjs ${why} without JSON on stdout: ${(stderr || stdout).trim().slice(-300)}` });
     });
   });
 }

@@ -223,8 +223,11 @@ impl Engine {
             }
             tree.insert(p, m);
         };
-        let mounts = scan(dir, &rules, &mut self.filter, &mut self.visited, &mut before_read, &mut found)?;
-        for mount in mounts {
+        let walked = scan(dir, &rules, &mut self.filter, &mut self.visited, &mut before_read, &mut found)?;
+        if let Some(e) = walked.too_long {
+            self.report(e);
+        }
+        for mount in walked.poll_mounts {
             self.add_poll_root(mount, report);
         }
         Ok(())

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     MaxWatch,
     /// Invalid input: a bad glob, option or path.
     Invalid,
+    /// A path in the tree is too long for the OS to watch or read (over PATH_MAX): it is skipped.
+    NameTooLong,
     /// Any other I/O or backend failure.
     Io,
 }
@@ -31,6 +33,7 @@ impl ErrorCode {
             ErrorCode::Loop => "ELOOP",
             ErrorCode::MaxWatch => "EMAXWATCH",
             ErrorCode::Invalid => "EINVAL",
+            ErrorCode::NameTooLong => "ENAMETOOLONG",
             ErrorCode::Io => "EIO",
         }
     }
@@ -64,6 +67,14 @@ impl WatchError {
                 Some(libc::ENOTDIR) => {
                     (ErrorCode::NotDir, format!("a component of {shown} is not a directory (fix the path)"))
                 }
+                #[cfg(unix)]
+                Some(libc::ENAMETOOLONG) => (
+                    ErrorCode::NameTooLong,
+                    format!(
+                        "path too long for the OS to watch or read (over {} bytes): {shown}; it and what is below it are not watched (shorten the path, or ignore it)",
+                        libc::PATH_MAX
+                    ),
+                ),
                 #[cfg(unix)]
                 Some(libc::ELOOP) => {
                     (ErrorCode::Loop, format!("too many levels of symbolic links at {shown} (a symlink loop; remove it or ignore the path)"))

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
-use crate::meta::{Kind, Meta};
+use crate::meta::Meta;
 use crate::mounts;
 
 pub struct ScanRules<'a> {
@@ -33,9 +33,20 @@ pub struct PollMount {
 
 pub use crate::visited::Visited;
 
+/// What a walk found besides entries.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// The mounts to poll it stopped at (see `ScanRules::stop_at_poll_mounts`).
+    pub poll_mounts: Vec<PollMount>,
+    /// The first directory skipped because its path is too long to watch or read (ENAMETOOLONG, which
+    /// anyone can create deep in a tree): the walk went on past it, and the caller reports it.
+    pub too_long: Option<WatchError>,
+}
+
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
-/// and `found` on each entry that is not ignored. Returns the mounts to poll it stopped at (see
-/// `ScanRules::stop_at_poll_mounts`).
+/// and `found` on each entry that is not ignored. A directory that cannot be walked for a reason that
+/// concerns it alone (gone, too long a path, unreadable with ignorePermissionDenied) is skipped and the
+/// walk goes on; any other error ends it.
 pub fn scan(
     start: &Path,
     rules: &ScanRules,
@@ -43,8 +54,9 @@ pub fn scan(
     visited: &mut Visited,
     before_read: &mut dyn FnMut(&Path) -> Result<(), WatchError>,
     found: &mut dyn FnMut(&Path, Meta),
-) -> Result<Vec<PollMount>, WatchError> {
+) -> Result<Walked, WatchError> {
     let mut poll_mounts = Vec::new();
+    let mut too_long: Option<WatchError> = None;
     let mut stack = vec![(start.to_path_buf(), dir_device(start))];
     while let Some((dir, dir_dev)) = stack.pop() {
         match before_read(&dir) {
@@ -53,6 +65,10 @@ pub fn scan(
             // Gone (or replaced by a file) since its parent was read: the parent's watch reports that, and a
             // directory moved elsewhere is walked where it lands. The rest of the walk goes on.
             Err(e) if matches!(e.code, ErrorCode::NotFound | ErrorCode::NotDir) && dir != start => continue,
+            Err(e) if e.code == ErrorCode::NameTooLong => {
+                too_long.get_or_insert(e);
+                continue;
+            }
             Err(e) => return Err(e),
         }
         if filter.uses_gitignore() {
@@ -61,6 +77,10 @@ pub fn scan(
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(err) => match skip_or_fail(&err, &dir, rules) {
+                Some(e) if e.code == ErrorCode::NameTooLong => {
+                    too_long.get_or_insert(e);
+                    continue;
+                }
                 Some(e) => return Err(e),
                 None => continue,
             },
@@ -105,12 +125,13 @@ pub fn scan(
             }
         }
     }
-    Ok(poll_mounts)
+    Ok(Walked { poll_mounts, too_long })
 }
 
 /// Kind and inode from a directory entry (no stat); the device is its directory's.
 #[cfg(unix)]
 fn light_meta(entry: &fs::DirEntry, dev: u64) -> Meta {
+    use crate::meta::Kind;
     use std::os::unix::fs::DirEntryExt;
     let kind = match entry.file_type() {
         Ok(ft) if ft.is_symlink() => Kind::Symlink,
@@ -172,5 +193,66 @@ fn skip_or_fail(err: &io::Error, dir: &Path, rules: &ScanRules) -> Option<WatchE
         io::ErrorKind::NotFound => None,
         io::ErrorKind::PermissionDenied if rules.ignore_permission_denied => None,
         _ => Some(WatchError::from_io(err, dir, "reading directory")),
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::config::FilterConfig;
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// Makes `parent/deep/d…d/d…d/…` (18 levels of 250 bytes, deeper than PATH_MAX) with `deep.txt` at the
+    /// bottom, walking down with mkdirat/openat: no path that long can be handed to the kernel whole.
+    fn too_long_tree(parent: &Path) -> PathBuf {
+        let top = parent.join("deep");
+        fs::create_dir(&top).unwrap();
+        let name = CString::new("d".repeat(250)).unwrap();
+        let file = CString::new("deep.txt").unwrap();
+        unsafe {
+            let mut fd = libc::open(CString::new(top.as_os_str().as_bytes()).unwrap().as_ptr(), libc::O_DIRECTORY);
+            assert!(fd >= 0);
+            for _ in 0..18 {
+                assert_eq!(libc::mkdirat(fd, name.as_ptr(), 0o755), 0);
+                let next = libc::openat(fd, name.as_ptr(), libc::O_DIRECTORY);
+                assert!(next >= 0);
+                libc::close(fd);
+                fd = next;
+            }
+            let f = libc::openat(fd, file.as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o644);
+            assert!(f >= 0);
+            libc::close(f);
+            libc::close(fd);
+        }
+        top
+    }
+
+    #[test]
+    fn a_directory_too_long_to_read_is_skipped_and_the_rest_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let top = too_long_tree(&root);
+        fs::write(root.join("sibling.txt"), "x").unwrap();
+        let rules = ScanRules {
+            root: &root,
+            recursive: true,
+            follow_symlinks: true,
+            ignore_permission_denied: false,
+            stat_files: false,
+            stop_at_poll_mounts: false,
+        };
+        let mut filter = PathFilter::new(&FilterConfig::default()).unwrap();
+        let mut found = Vec::new();
+        let result = scan(&root, &rules, &mut filter, &mut Visited::default(), &mut |_| Ok(()), &mut |p, _| {
+            found.push(p.to_path_buf())
+        });
+        let err = result.expect("the walk goes on").too_long.expect("the skipped directory is reported");
+        assert_eq!(err.code, ErrorCode::NameTooLong);
+        let skipped = err.path.expect("the error names the directory");
+        assert!(skipped.starts_with(&top) && skipped.as_os_str().len() >= libc::PATH_MAX as usize);
+        // Everything the OS can reach was walked: the sibling, and the deep chain down to the limit.
+        assert!(found.contains(&root.join("sibling.txt")));
+        assert!(found.iter().filter(|p| p.starts_with(&top)).count() >= 15);
     }
 }

@@ -5,7 +5,7 @@
 #![deny(clippy::all)]
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -16,11 +16,12 @@ use watchfiles_core::{
     DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES,
 };
 
-/// Options as the TypeScript layer passes them, already validated and defaulted there.
+/// Options as the TypeScript layer passes them, already validated and defaulted there. Durations are
+/// whole ms from 0 to 2^31-1, checked again here (f64, not u32: napi would wrap 2^32 to 0 silently).
 #[napi(object)]
 pub struct NativeOptions {
-    pub debounce_ms: Option<u32>,
-    pub step_ms: Option<u32>,
+    pub debounce_ms: Option<f64>,
+    pub step_ms: Option<f64>,
     pub recursive: Option<bool>,
     pub ignore: Option<Vec<String>>,
     pub ignore_dirs: Option<Vec<String>>,
@@ -28,10 +29,10 @@ pub struct NativeOptions {
     pub ignore_paths: Option<Vec<String>>,
     pub gitignore: Option<bool>,
     pub force_polling: Option<bool>,
-    pub poll_delay_ms: Option<u32>,
+    pub poll_delay_ms: Option<f64>,
     pub ignore_permission_denied: Option<bool>,
     pub vcs_settle: Option<bool>,
-    pub vcs_settle_timeout_ms: Option<u32>,
+    pub vcs_settle_timeout_ms: Option<f64>,
     /// 'error' (default) or 'poll'.
     pub on_limit: Option<String>,
     pub follow_symlinks: Option<bool>,
@@ -69,6 +70,9 @@ pub struct NativeEvent {
 
 type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, true, true>;
 
+/// Owns the core watcher. Dropping it (the JS object garbage-collected without close()) drops the core
+/// watcher, which stops and joins its threads and frees its inotify instance: nothing else holds it strongly
+/// (the close task holds it only while closing, the env cleanup hook only weakly).
 #[napi]
 pub struct NativeWatcher {
     inner: Arc<Mutex<Option<Watcher>>>,
@@ -78,6 +82,7 @@ pub struct NativeWatcher {
 #[napi]
 impl NativeWatcher {
     /// Starts a watcher off the JS thread; resolves once every watch is placed (the "ready" moment).
+    /// Rejects with an Error that carries the NativeError fields: `code`, and `path` when there is one.
     #[napi(ts_return_type = "Promise<NativeWatcher>")]
     pub fn start(
         roots: Vec<String>,
@@ -87,7 +92,7 @@ impl NativeWatcher {
         // Weak: the callback alone never keeps Node alive (the TS layer holds a timer when persistent).
         let callback: EventCallback =
             on_event.build_threadsafe_function::<NativeEvent>().callee_handled::<true>().weak::<true>().build()?;
-        Ok(AsyncTask::new(StartTask { config: Some(to_config(roots, options)?), callback: Some(callback) }))
+        Ok(AsyncTask::new(StartTask { config: Some(to_config(roots, options)), callback: Some(callback) }))
     }
 
     /// "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll".
@@ -122,15 +127,16 @@ impl NativeWatcher {
 }
 
 pub struct StartTask {
-    config: Option<WatchConfig>,
+    config: Option<std::result::Result<WatchConfig, WatchError>>,
     callback: Option<EventCallback>,
 }
 
 impl Task for StartTask {
-    type Output = Watcher;
+    // A start error is carried to `resolve`, which rejects with a structured JS error (code, message, path).
+    type Output = std::result::Result<Watcher, WatchError>;
     type JsValue = NativeWatcher;
 
-    fn compute(&mut self) -> Result<Watcher> {
+    fn compute(&mut self) -> Result<Self::Output> {
         let config = self.config.take().expect("compute runs once");
         let callback = self.callback.take().expect("compute runs once");
         // NonBlocking with an unbounded queue: the batcher never waits on JS, so closing from a worker's
@@ -138,15 +144,21 @@ impl Task for StartTask {
         let sink = move |out: Output| {
             callback.call(Ok(to_event(out)), ThreadsafeFunctionCallMode::NonBlocking);
         };
-        Watcher::start(config, sink).map_err(to_napi_error)
+        Ok(config.and_then(|config| Watcher::start(config, sink)))
     }
 
-    fn resolve(&mut self, env: Env, watcher: Watcher) -> Result<NativeWatcher> {
+    fn resolve(&mut self, env: Env, started: Self::Output) -> Result<NativeWatcher> {
+        let watcher = started.map_err(|e| js_error(&env, e))?;
         let info = watcher.info().clone();
         let inner = Arc::new(Mutex::new(Some(watcher)));
         // A worker_thread terminated while watching: stop the threads before its environment goes away.
-        let for_hook = inner.clone();
-        env.add_env_cleanup_hook(for_hook, |inner| close_inner(&inner))?;
+        // Weak, so a watcher collected without close() is dropped (and stopped) at once, not at teardown.
+        let for_hook: Weak<Mutex<Option<Watcher>>> = Arc::downgrade(&inner);
+        env.add_env_cleanup_hook(for_hook, |inner| {
+            if let Some(inner) = inner.upgrade() {
+                close_inner(&inner)
+            }
+        })?;
         Ok(NativeWatcher { inner, info })
     }
 }
@@ -188,13 +200,12 @@ pub fn default_ignore_entries() -> Vec<String> {
     DEFAULT_IGNORE_ENTRIES.iter().map(|s| s.to_string()).collect()
 }
 
-fn to_config(roots: Vec<String>, o: NativeOptions) -> Result<WatchConfig> {
+fn to_config(roots: Vec<String>, o: NativeOptions) -> std::result::Result<WatchConfig, WatchError> {
     let mut cfg = WatchConfig::new(roots.into_iter().map(PathBuf::from).collect());
-    let ms = |v: Option<u32>, d: Duration| v.map(|x| Duration::from_millis(x as u64)).unwrap_or(d);
-    cfg.debounce = ms(o.debounce_ms, cfg.debounce);
-    cfg.step = ms(o.step_ms, cfg.step);
-    cfg.poll_delay = ms(o.poll_delay_ms, cfg.poll_delay);
-    cfg.vcs_settle_timeout = ms(o.vcs_settle_timeout_ms, cfg.vcs_settle_timeout);
+    cfg.debounce = ms("debounceMs", o.debounce_ms, cfg.debounce)?;
+    cfg.step = ms("stepMs", o.step_ms, cfg.step)?;
+    cfg.poll_delay = ms("pollDelayMs", o.poll_delay_ms, cfg.poll_delay)?;
+    cfg.vcs_settle_timeout = ms("vcsSettleTimeoutMs", o.vcs_settle_timeout_ms, cfg.vcs_settle_timeout)?;
     cfg.recursive = o.recursive.unwrap_or(cfg.recursive);
     cfg.force_polling = o.force_polling.unwrap_or(cfg.force_polling);
     cfg.ignore_permission_denied = o.ignore_permission_denied.unwrap_or(cfg.ignore_permission_denied);
@@ -204,11 +215,7 @@ fn to_config(roots: Vec<String>, o: NativeOptions) -> Result<WatchConfig> {
         None | Some("error") => OnLimit::Error,
         Some("poll") => OnLimit::Poll,
         Some(other) => {
-            return Err(to_napi_error(WatchError::new(
-                ErrorCode::Invalid,
-                format!("onLimit must be 'error' or 'poll', got {other:?}"),
-                None,
-            )))
+            return Err(WatchError::new(ErrorCode::Invalid, format!("onLimit must be 'error' or 'poll', got {other:?}"), None))
         }
     };
     let defaults = FilterConfig::default();
@@ -220,6 +227,21 @@ fn to_config(roots: Vec<String>, o: NativeOptions) -> Result<WatchConfig> {
         gitignore: o.gitignore.unwrap_or(false),
     };
     Ok(cfg)
+}
+
+/// A duration in whole ms from 0 to 2^31-1 (setTimeout's ceiling, the TS layer's limit too).
+fn ms(name: &str, value: Option<f64>, default: Duration) -> std::result::Result<Duration, WatchError> {
+    match value {
+        None => Ok(default),
+        Some(v) if v.is_finite() && v >= 0.0 && v <= i32::MAX as f64 && v.fract() == 0.0 => {
+            Ok(Duration::from_millis(v as u64))
+        }
+        Some(v) => Err(WatchError::new(
+            ErrorCode::Invalid,
+            format!("{name} must be a whole number of ms from 0 to {}, got {v}", i32::MAX),
+            None,
+        )),
+    }
 }
 
 fn to_event(out: Output) -> NativeEvent {
@@ -268,8 +290,16 @@ fn raw_bytes(path: &std::path::Path) -> Option<Buffer> {
     }
 }
 
-/// Start errors reach JS as rejections: "[CODE] message" then, after a NUL, the path (parsed in src/).
-fn to_napi_error(e: WatchError) -> Error {
-    let path = e.path.as_ref().map(|p| format!("\u{0}{}", p.display())).unwrap_or_default();
-    Error::new(Status::GenericFailure, format!("[{}] {}{path}", e.code.as_str(), e.message))
+/// A start error as a JS Error with the same fields as a runtime NativeError (`code`, `message`, `path`),
+/// so any path (a newline, a NUL) reaches JS intact.
+fn js_error(env: &Env, e: WatchError) -> Error {
+    let build = || -> Result<Error> {
+        let mut obj = env.create_error(Error::from_reason(e.message.clone()))?;
+        obj.set_named_property("code", e.code.as_str())?;
+        if let Some(path) = &e.path {
+            obj.set_named_property("path", path.to_string_lossy().into_owned())?;
+        }
+        Ok(Error::from(obj.to_unknown()))
+    };
+    build().unwrap_or_else(|err| err)
 }

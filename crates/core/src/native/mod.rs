@@ -7,22 +7,30 @@
 //!   ready time, so on Linux we add watches directly, with a mask that never includes reads.
 //! - macOS, Windows, BSD: `notify_backend`, notify's FSEvents / ReadDirectoryChangesW / kqueue watchers,
 //!   recursive from each root.
+//! - Linux with the `notify-backend` feature (tests only): `notify_backend` on notify's own inotify watcher,
+//!   recursive from each root as on macOS and Windows, so the engine's path for those platforms (recursive
+//!   roots, notify's events, need_rescan) runs the watch tests here too. Named "notify-inotify".
 
 use std::path::Path;
 
 use crate::error::WatchError;
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")))]
 mod inotify_backend;
 mod notify_backend;
 
 pub use notify_backend::from_notify;
 
-/// True where the backend needs a watch on every directory (inotify).
-pub const PER_DIR: bool = cfg!(any(target_os = "linux", target_os = "android"));
+/// Our own inotify backend: Linux, unless the notify-crate path is chosen for testing.
+const OWN_INOTIFY: bool = cfg!(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")));
 
-pub const BACKEND_NAME: &str = if cfg!(any(target_os = "linux", target_os = "android")) {
+/// True where the backend needs a watch on every directory (inotify).
+pub const PER_DIR: bool = OWN_INOTIFY;
+
+pub const BACKEND_NAME: &str = if OWN_INOTIFY {
     "inotify"
+} else if cfg!(any(target_os = "linux", target_os = "android")) {
+    "notify-inotify"
 } else if cfg!(target_os = "macos") {
     "fsevents"
 } else if cfg!(windows) {
@@ -45,11 +53,11 @@ pub type NativeBackend = Box<dyn OsWatcher>;
 
 /// The OS watcher for this platform, sending its events to `tx`.
 pub fn new_backend(tx: std::sync::mpsc::Sender<crate::engine::Msg>) -> Result<NativeBackend, WatchError> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")))]
     {
         Ok(Box::new(inotify_backend::InotifyBackend::new(tx)?))
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend"))))]
     {
         Ok(Box::new(notify_backend::NotifyBackend::new(tx)?))
     }

@@ -1,7 +1,7 @@
 //! A model-based fuzzer for the watcher, on the real filesystem and the real OS events.
 //!
 //! Each seed drives a fresh watcher with a random configuration (a `step` of 1 to 20 ms, so flushes land
-//! in the middle of everything) through random operations: writes, appends, deletes, file and directory
+//! in the middle of everything; native events, or polling for a third of the seeds) through random operations: writes, appends, deletes, file and directory
 //! renames across directories and over existing entries, `mkdir -p`, `rm -rf`, symlinks, and bursts of
 //! files in a new directory that is renamed while its events are still being read. At random quiet
 //! points it writes a probe file into every directory on disk (an unwatched directory loses its probe),
@@ -109,7 +109,17 @@ fn fuzz_one(seed: u64, ops_per_seed: usize, burst: usize) -> Result<String, Stri
     cfg.step = step;
     cfg.debounce = step * rng.u32(2..40);
     cfg.follow_symlinks = follow;
-    let config = format!("step {step:?}, debounce {:?}, followSymlinks {follow}", cfg.debounce);
+    // A third of the seeds poll instead (drawn apart, so each seed's operations stay what they were).
+    let mut mode_rng = Rng::with_seed(seed ^ 0x5851_f42d_4c95_7f2d);
+    if mode_rng.u8(..3) == 0 {
+        cfg.force_polling = true;
+        cfg.poll_delay = Duration::from_millis([5, 10, 25][mode_rng.usize(..3)]);
+    }
+    let config = format!(
+        "step {step:?}, debounce {:?}, followSymlinks {follow}, {}",
+        cfg.debounce,
+        if cfg.force_polling { format!("polling every {:?}", cfg.poll_delay) } else { "native events".into() }
+    );
     let (tx, rx) = channel();
     let mut watcher = Watcher::start(cfg, move |out| {
         let _ = tx.send(out);

@@ -140,21 +140,28 @@ describe('a server that dies mid-watch', () => {
     }
   });
 
-  it('watch() throws the loss from the loop', async () => {
+  it('watch() hands the loss to onError and keeps yielding, with a rescan batch after the reconnect', async () => {
     const server = await startWatchmanServer();
     servers.push(server);
     process.env.WATCHMAN_SOCK = server.sock;
-    // Settled into a value at once, so the rejection is never unhandled while we wait.
+    const errors: WatchError[] = [];
+    const batches: ChangeBatch[] = [];
+    const ac = new AbortController();
     const loop = (async () => {
-      for await (const _batch of watch(dir, { backend: 'watchman' })) server.child.kill('SIGKILL');
-    })().then(
-      () => 'ended',
-      (e: unknown) => e,
-    );
-    await waitFor(() => {
-      write(path.join(dir, 'x.js'), String(Date.now()));
-      return server.child.exitCode !== null || server.child.signalCode !== null;
-    }, 'the server to be killed', 10_000, 100);
-    expect(await loop).toMatchObject({ code: 'EWATCHMAN' });
+      for await (const b of watch(dir, { backend: 'watchman', signal: ac.signal, onError: (e) => errors.push(e) })) batches.push(b);
+    })();
+    try {
+      const first = path.join(dir, 'x.js');
+      await waitFor(() => (write(first, String(Date.now())), batches.length > 0), 'a first batch', 10_000, 100);
+      server.child.kill('SIGKILL');
+      await waitFor(() => errors.length > 0, 'the loss reported to onError', 10_000);
+      expect(errors[0]).toMatchObject({ code: 'EWATCHMAN' });
+      const restarted = await startWatchmanServer(server.sock);
+      servers.push(restarted);
+      await waitFor(() => batches.some((b) => b.rescan), 'a rescan batch after the reconnect', 15_000);
+    } finally {
+      ac.abort();
+      await loop;
+    }
   });
 });

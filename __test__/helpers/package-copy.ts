@@ -1,6 +1,6 @@
 /**
  * A copy of the built package (dist/, the native loader and binary, package.json, and its runtime
- * dependency picomatch) in a world-readable temp directory, for code a test runs as another user
+ * dependencies) in a world-readable temp directory, for code a test runs as another user
  * (`nobody`). That user may not reach the clone itself: a clone under root's mode-700 home is common.
  */
 import fs from 'node:fs';
@@ -17,8 +17,13 @@ export function packageCopyForOtherUsers(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-pkg-'));
   const entries = ['dist', 'package.json', 'index.cjs', ...fs.readdirSync(root).filter((f) => f.endsWith('.node'))];
   for (const entry of entries) fs.cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
-  const picomatch = path.dirname(createRequire(path.join(root, 'package.json')).resolve('picomatch/package.json'));
-  fs.cpSync(picomatch, path.join(dir, 'node_modules', 'picomatch'), { recursive: true });
+  // Every runtime dependency (picomatch, ws, ...), as an install would bring them.
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const requireFromRoot = createRequire(path.join(root, 'package.json'));
+  for (const name of Object.keys(pkg.dependencies ?? {})) {
+    const from = path.dirname(requireFromRoot.resolve(`${name}/package.json`));
+    fs.cpSync(from, path.join(dir, 'node_modules', name), { recursive: true });
+  }
   makeWorldReadable(dir);
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   copy = dir;

@@ -92,6 +92,25 @@ describe('released when garbage-collected', () => {
 });
 
 describe('kept while in use', () => {
+  it('a chokidar-facade watcher with persistent: false dropped without close() keeps reporting, as chokidar does', () => {
+    const out = runWithGc(`
+      const chokidar = require(${JSON.stringify(path.join(ROOT, 'dist/chokidar.cjs'))});
+      const seen = [];
+      await new Promise((resolve) => {
+        (() => { chokidar.watch(dir, { persistent: false }).on('add', (p) => seen.push(p)).on('ready', resolve); })();
+      });
+      for (let i = 0; i < 5; i++) { global.gc(); await sleep(20); }
+      const file = path.join(dir, 'later.txt');
+      fs.writeFileSync(file, 'x');
+      for (let i = 0; i < 200 && !seen.includes(file); i++) { global.gc(); await sleep(50); }
+      out.reported = seen.includes(file);
+      out.watching = inotify() - base.inotify;
+    `);
+    expect(out.failed).toBeUndefined();
+    expect(out.reported).toBe(true);
+    expect(out.watching).toBe(1);
+  });
+
   it('watch(dir).next() awaited with the iterator itself dropped still gets its batch after collections', () => {
     const out = runWithGc(`
       const file = path.join(dir, 'awaited.txt');

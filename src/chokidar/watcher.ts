@@ -50,6 +50,13 @@ export interface FSWatcherEventMap {
 const RAW_KIND = { [Change.added]: 'added', [Change.modified]: 'modified', [Change.deleted]: 'deleted' } as const;
 const HINT_OF = { [Change.added]: 'added', [Change.modified]: 'modified', [Change.deleted]: 'deleted' } as const;
 
+/**
+ * Watchers not closed yet. chokidar's watchers stay alive until close(), even with persistent: false and no
+ * reference kept by the caller (their fs.watch handles hold them); ours would be collected and, through
+ * the core's release on garbage collection, stop. Holding them here keeps chokidar's behaviour.
+ */
+const openWatchers = new Set<FSWatcher>();
+
 export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   closed = false;
   readonly options: Readonly<ResolvedChokidarOptions>;
@@ -106,6 +113,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   add(paths: string | readonly string[]): this {
     const list = unifyPaths(paths);
     if (this.closed) this.reopen();
+    openWatchers.add(this);
     const { cwd, disableGlobbing } = this.options;
     for (const raw of list) {
       if (raw.startsWith('!') && !disableGlobbing) {
@@ -176,6 +184,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   /** Stops everything; resolves once the core's watchers are closed. Listeners are removed, as in chokidar. */
   close(): Promise<void> {
     if (this.closePromise) return this.closePromise;
+    openWatchers.delete(this);
     this.closed = true;
     this.epoch++;
     this.addScheduled = false;

@@ -6,6 +6,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::config::WatchConfig;
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
@@ -22,6 +23,22 @@ pub struct ScanRules<'a> {
     /// Stop at a directory that is a mount the OS sends no events for (NFS, FUSE, 9p...): it is recorded
     /// but not walked, and returned, so the caller polls it as a root of its own.
     pub stop_at_poll_mounts: bool,
+}
+
+impl<'a> ScanRules<'a> {
+    /// The rules a watcher's configuration sets for walking `root`: every walk starts here and changes
+    /// only what it needs (a native walk reads no file metadata and stops at mounts to poll; counting
+    /// skips what it may not read).
+    pub fn new(root: &'a Path, cfg: &WatchConfig) -> ScanRules<'a> {
+        ScanRules {
+            root,
+            recursive: cfg.recursive,
+            follow_symlinks: cfg.follow_symlinks,
+            ignore_permission_denied: cfg.ignore_permission_denied,
+            stat_files: true,
+            stop_at_poll_mounts: false,
+        }
+    }
 }
 
 /// A directory below the walk's start that is the mount point of a filesystem to poll.

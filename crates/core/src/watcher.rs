@@ -127,14 +127,8 @@ fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> R
                 if root.is_file {
                     return 1;
                 }
-                let rules = ScanRules {
-                    root: &root.path,
-                    recursive: cfg.recursive,
-                    follow_symlinks: cfg.follow_symlinks,
-                    ignore_permission_denied: true,
-                    stat_files: false,
-                    stop_at_poll_mounts: false, // counting only: a mount inside costs at most an overestimate
-                };
+                // Counting only: a mount inside costs at most an overestimate.
+                let rules = ScanRules { ignore_permission_denied: true, stat_files: false, ..ScanRules::new(&root.path, cfg) };
                 count_dirs(&root.path, &rules, filter)
             })
         })

@@ -1,0 +1,224 @@
+//! The batching thread: one per watcher. It owns what is known of the tree, turns OS events into touched
+//! paths, places watches on new directories (and scans them), polls the roots that need it, rescans after
+//! an overflow, holds batches during VCS operations, and emits each batch to the sink.
+//!
+//! The invariant everything here keeps ("never lose"): every directory below a present root that exists
+//! on disk is either watched under its current path or polled, and every file in it has been reported
+//! since it last changed — whatever order renames, deletes and flushes interleave in. Two rules make it so:
+//! - The tree's directories, their watches and the loop guard change together, only in `add_dir` and
+//!   `remove_dir`, reached from `sync_path`. Nothing else drops a directory from the tree.
+//! - The disk moves ahead of the event queue. So a flush first brings every touched path in step with the
+//!   disk (`sync_path` again): a directory renamed or deleted while the batch gathered is unwatched and
+//!   forgotten then, exactly as its queued event would have done, and the loop guard lets the directory
+//!   be walked again wherever it lands (see visited.rs).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Instant;
+
+use crate::change::Output;
+use crate::config::{OnLimit, WatchConfig};
+use crate::error::{ErrorCode, WatchError};
+use crate::filter::PathFilter;
+use crate::meta::Meta;
+use crate::native::{NativeBackend, RawEvent, PER_DIR};
+use crate::pending::Pending;
+use crate::scan::{scan, PollMount, ScanRules, Visited};
+use crate::tree::Tree;
+use crate::vcs::VcsProbe;
+
+pub enum Msg {
+    Fs(RawEvent),
+    Stop,
+}
+
+pub type Sink = Box<dyn Fn(Output) + Send>;
+
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Native,
+    /// Polled, with the reason shown to the user.
+    Poll(String),
+}
+
+pub struct Root {
+    pub path: PathBuf,
+    pub is_file: bool,
+    pub mode: Mode,
+    /// False while the root does not exist (deleted), is of the wrong kind, or cannot be read (with
+    /// ignorePermissionDenied); it is looked for again at each poll tick.
+    pub present: bool,
+    /// The user was told this root cannot be read; said once until it can.
+    pub denied_said: bool,
+}
+
+impl Root {
+    pub fn new(path: PathBuf, is_file: bool, mode: Mode) -> Root {
+        Root { path, is_file, mode, present: true, denied_said: false }
+    }
+}
+
+pub struct Engine {
+    pub cfg: WatchConfig,
+    pub filter: PathFilter,
+    pub roots: Vec<Root>,
+    pub tree: Tree,
+    pub visited: Visited,
+    pub native: Option<NativeBackend>,
+    pub pending: Pending,
+    pub vcs: Option<VcsProbe>,
+    pub sink: Sink,
+    hold_since: Option<Instant>,
+    next_poll: Option<Instant>,
+    limit_reported: bool,
+    /// Wall clock (ns since the epoch) when watching began: a file never stat'ed with an mtime at or
+    /// after it changed while events were lost (see `Meta::changed_since`).
+    started_ns: i64,
+}
+
+mod polling;
+mod roots;
+mod tree_sync;
+
+impl Engine {
+    pub fn new(cfg: WatchConfig, filter: PathFilter, roots: Vec<Root>, native: Option<NativeBackend>, sink: Sink) -> Engine {
+        let vcs = if cfg.vcs_settle {
+            Some(VcsProbe::for_roots(&roots.iter().map(|r| r.path.clone()).collect::<Vec<_>>())).filter(|v| !v.is_empty())
+        } else {
+            None
+        };
+        Engine {
+            cfg,
+            filter,
+            roots,
+            tree: Tree::default(),
+            visited: Visited::default(),
+            native,
+            pending: Pending::default(),
+            vcs,
+            sink,
+            hold_since: None,
+            next_poll: None,
+            limit_reported: false,
+            started_ns: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0),
+        }
+    }
+
+    pub(super) fn report(&self, err: WatchError) {
+        (self.sink)(Output::Error(err));
+    }
+
+    pub(super) fn native_mut(&mut self) -> &mut NativeBackend {
+        self.native.as_mut().expect("a native root has a native backend")
+    }
+
+    pub(super) fn read(&self, path: &Path) -> Option<Meta> {
+        Meta::read(path, self.cfg.follow_symlinks).ok()
+    }
+
+    fn on_event(&mut self, event: RawEvent, now: Instant) {
+        match event {
+            RawEvent::Changed(path) => self.on_path(&path, now),
+            RawEvent::Renamed { from, to } => self.pending.note_rename(&from, &to),
+            RawEvent::Overflow => self.rescan(now),
+            RawEvent::Error(e) if e.code == ErrorCode::MaxWatch => {
+                let ri = e.path.as_deref().and_then(|p| self.root_for(p)).unwrap_or(0);
+                self.on_limit(ri, e);
+            }
+            RawEvent::Error(e) => self.report(e),
+        }
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        let batch = if self.pending.is_empty() {
+            None
+        } else if self.hold_since.is_some() {
+            Some(Instant::now() + self.cfg.step)
+        } else {
+            self.pending.due(self.cfg.step, self.cfg.debounce)
+        };
+        match (batch, self.next_poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn maybe_flush(&mut self, now: Instant) {
+        let Some(due) = self.pending.due(self.cfg.step, self.cfg.debounce) else { return };
+        if now < due {
+            return;
+        }
+        if let Some(vcs) = &self.vcs {
+            if vcs.busy() {
+                let since = *self.hold_since.get_or_insert(now);
+                if now.duration_since(since) < self.cfg.vcs_settle_timeout {
+                    return;
+                }
+            }
+        }
+        self.hold_since = None;
+        self.sync_touched(now);
+        let batch = self.pending.finish(&self.tree);
+        if !batch.changes.is_empty() || batch.rescan {
+            (self.sink)(Output::Batch(batch));
+        }
+    }
+
+    /// Before a batch is read off: every touched path in step with the disk as it is now, through the same
+    /// `sync_path` as events. The disk moves ahead of the event queue; a directory renamed or deleted since
+    /// its last event is handled here as its queued event would handle it, so nothing below it is lost.
+    /// Paths this touches in turn (a subtree removed or walked) are in step already.
+    fn sync_touched(&mut self, now: Instant) {
+        let mut paths = self.pending.paths();
+        // Parents first: a removed directory takes its entries along, and they cost no stat of their own.
+        paths.sort_by_key(|p| p.components().count());
+        for path in paths {
+            let Some(ri) = self.root_for(&path) else { continue };
+            if !self.roots[ri].present {
+                continue;
+            }
+            if self.tree.get(&path).is_none() && path.parent().is_some_and(|d| self.tree.get(d).is_none()) && path != self.roots[ri].path {
+                continue; // its directory left the tree, and the entry with it
+            }
+            let current = self.read_in(ri, &path);
+            self.sync_path(ri, &path, current, now);
+        }
+    }
+
+    pub fn run(mut self, rx: Receiver<Msg>) {
+        if self.needs_polling() {
+            self.schedule_poll(Instant::now());
+        }
+        loop {
+            let msg = match self.next_wake() {
+                Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match msg {
+                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(Msg::Fs(res)) => {
+                    let now = Instant::now();
+                    self.on_event(res, now);
+                    // Take what else is queued in one go: a burst costs one pass, not one wake per event.
+                    while let Ok(more) = rx.try_recv() {
+                        match more {
+                            Msg::Fs(res) => self.on_event(res, Instant::now()),
+                            Msg::Stop => return,
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            let now = Instant::now();
+            if self.next_poll.is_some_and(|t| now >= t) {
+                self.poll_tick(now);
+            }
+            self.maybe_flush(now);
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! watchfiles-core: the pure-Rust watcher behind watchfiles-node. No Node here: `cargo test` runs it alone.
 //!
-//! Data flows one way: OS events (notify) or polling -> [`engine`] (filter, tree, watches, batching)
-//! -> a sink that receives [`Output`]s. Start one with [`Watcher::start`].
+//! Data flows one way: OS events (inotify read directly on Linux, the notify crate elsewhere, each turned
+//! into the engine's own `RawEvent`) or our own polling -> the engine (filter, tree, watches, batching;
+//! see the invariant in engine/mod.rs) -> a sink that receives [`Output`]s. Start one with
+//! [`Watcher::start`].
 
 pub mod budget;
 pub mod change;

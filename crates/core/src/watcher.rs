@@ -18,7 +18,7 @@ use crate::scan::{count_dirs, ScanRules};
 /// What a running watcher uses, for `watcher.backend` and debug lines.
 #[derive(Debug, Clone)]
 pub struct WatcherInfo {
-    /// "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll" when mixed.
+    /// "inotify", "fsevents", "windows", "kqueue", "poll", or `"<native>+poll"` when mixed.
     pub backend: String,
     /// Why some or all roots are polled; empty when none is.
     pub poll_reason: String,

@@ -1,58 +1,25 @@
 //! Issue 10's reproductions, each on real files: what the watcher once lost or misreported.
 
+mod common;
 #[path = "fuzz/model.rs"]
 mod model;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
-use watchfiles_core::{Batch, Change, Output, WatchConfig, Watcher};
+use watchfiles_core::{Change, Output};
+
+use common::{start, tmp, until};
 
 use model::{list, Model};
-
-fn start(roots: Vec<PathBuf>, tweak: impl FnOnce(&mut WatchConfig)) -> (Watcher, Receiver<Output>) {
-    let mut cfg = WatchConfig::new(roots);
-    tweak(&mut cfg);
-    let (tx, rx) = channel();
-    let w = Watcher::start(cfg, move |out| {
-        let _ = tx.send(out);
-    })
-    .expect("watcher starts");
-    (w, rx)
-}
-
-/// Batches until one mentions `until` (within 20 s); errors fail the test.
-fn until(rx: &Receiver<Output>, until: &Path) -> Vec<Batch> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut out = Vec::new();
-    loop {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(Output::Batch(b)) => {
-                let done = b.changes.iter().any(|c| c.path == until);
-                out.push(b);
-                if done {
-                    return out;
-                }
-            }
-            Ok(Output::Error(e)) => panic!("unexpected error {:?}: {}", e.code, e.message),
-            Err(_) => panic!("{} was not reported within 20 s (got {out:?})", until.display()),
-        }
-    }
-}
 
 /// Nothing at all arrives for `quiet`.
 fn assert_silent(rx: &Receiver<Output>, quiet: Duration) {
     if let Ok(out) = rx.recv_timeout(quiet) {
         panic!("expected nothing, got {out:?}");
     }
-}
-
-fn tmp() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    (dir, root)
 }
 
 #[test]

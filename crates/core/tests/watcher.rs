@@ -1,38 +1,19 @@
 //! The core alone, on real files: what a batch holds, how watches are placed, which errors come back.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use watchfiles_core::{Batch, Change, ErrorCode, Output, WatchConfig, Watcher};
 
 fn start(root: &Path, tweak: impl FnOnce(&mut WatchConfig)) -> (Watcher, Receiver<Output>) {
-    let mut cfg = WatchConfig::new(vec![root.to_path_buf()]);
-    cfg.step = Duration::from_millis(100);
-    tweak(&mut cfg);
-    let (tx, rx) = channel();
-    let w = Watcher::start(cfg, move |out| {
-        let _ = tx.send(out);
+    common::start(vec![root.to_path_buf()], |cfg| {
+        cfg.step = Duration::from_millis(100);
+        tweak(cfg);
     })
-    .expect("watcher starts");
-    (w, rx)
-}
-
-/// Collects batches until one mentions `until`, within a deadline.
-fn batches_until(rx: &Receiver<Output>, until: &Path) -> Vec<Batch> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut out = Vec::new();
-    while Instant::now() < deadline {
-        if let Ok(Output::Batch(b)) = rx.recv_timeout(Duration::from_millis(100)) {
-            let done = b.changes.iter().any(|c| c.path == until);
-            out.push(b);
-            if done {
-                return out;
-            }
-        }
-    }
-    panic!("no batch mentioned {} within 10 s (got {out:?})", until.display());
 }
 
 fn changes(batches: &[Batch], sentinel: &Path) -> Vec<(Change, PathBuf)> {
@@ -58,7 +39,7 @@ fn coalesces_each_path_to_its_net_effect() {
     fs::write(&kept, "1").unwrap();
     let sentinel = root.join("zz-sentinel");
     fs::write(&sentinel, "s").unwrap();
-    let mut got = changes(&batches_until(&rx, &sentinel), &sentinel);
+    let mut got = changes(&common::until(&rx, &sentinel), &sentinel);
     got.sort();
     assert_eq!(got, vec![(Change::Added, kept), (Change::Modified, replaced)]);
 }
@@ -74,7 +55,7 @@ fn scans_new_directories_after_watching_them() {
         fs::write(deep.join(format!("f{i}")), "x").unwrap();
     }
     let last = deep.join("f49");
-    let got = changes(&batches_until(&rx, &last), Path::new(""));
+    let got = changes(&common::until(&rx, &last), Path::new(""));
     for i in 0..50 {
         assert!(got.contains(&(Change::Added, deep.join(format!("f{i}")))), "missing f{i}");
     }
@@ -90,7 +71,7 @@ fn pairs_renames_and_ignores_default_dirs_without_a_watch() {
     assert_eq!(w.info().watch_count, 1, "node_modules costs no watch");
     fs::write(root.join("node_modules/dep.js"), "x").unwrap();
     fs::rename(root.join("old.js"), root.join("new.js")).unwrap();
-    let batches = batches_until(&rx, &root.join("new.js"));
+    let batches = common::until(&rx, &root.join("new.js"));
     let all: Vec<_> = batches.iter().flat_map(|b| b.changes.iter()).collect();
     assert!(all.iter().all(|c| !c.path.starts_with(root.join("node_modules"))));
     let added = all.iter().find(|c| c.path == root.join("new.js")).unwrap();
@@ -118,7 +99,7 @@ fn a_file_root_reports_only_that_file() {
     let (_w, rx) = start(&file, |_| {});
     fs::write(root.join("other.txt"), "x").unwrap();
     fs::write(&file, "2").unwrap();
-    let got = changes(&batches_until(&rx, &file), Path::new(""));
+    let got = changes(&common::until(&rx, &file), Path::new(""));
     assert_eq!(got, vec![(Change::Modified, file)]);
 }
 

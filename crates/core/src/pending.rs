@@ -100,3 +100,84 @@ impl Pending {
         Batch { changes, rescan }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::Kind;
+
+    fn meta(kind: Kind, ino: u64) -> Meta {
+        Meta { kind, mtime_ns: 1, size: 1, ino, dev: 1 }
+    }
+
+    fn net(batch: &Batch) -> Vec<(Change, &str, bool)> {
+        batch.changes.iter().map(|c| (c.change, c.path.to_str().unwrap(), c.is_dir)).collect()
+    }
+
+    #[test]
+    fn each_path_nets_out_from_its_first_state_to_the_tree_now() {
+        let now = Instant::now();
+        let mut tree = Tree::default();
+        let mut p = Pending::default();
+        // added then deleted: nothing; deleted then added: modified; a file written: modified.
+        p.touch(Path::new("/r/tmp"), None, now);
+        p.touch(Path::new("/r/replaced"), Some(meta(Kind::File, 1)), now);
+        tree.insert(Path::new("/r/replaced"), meta(Kind::File, 2));
+        p.touch(Path::new("/r/new"), None, now);
+        tree.insert(Path::new("/r/new"), meta(Kind::File, 3));
+        p.touch(Path::new("/r/gone"), Some(meta(Kind::File, 4)), now);
+        // Only the first "before" counts: the file existed when the batch began.
+        p.touch(Path::new("/r/gone"), None, now);
+        // A directory that is still a directory is not a change itself (its entries are).
+        p.touch(Path::new("/r/dir"), Some(meta(Kind::Dir, 5)), now);
+        tree.insert(Path::new("/r/dir"), meta(Kind::Dir, 5));
+        // A file that became a directory is a modification, reported as a directory.
+        p.touch(Path::new("/r/was-file"), Some(meta(Kind::File, 6)), now);
+        tree.insert(Path::new("/r/was-file"), meta(Kind::Dir, 7));
+        let batch = p.finish(&tree);
+        assert_eq!(
+            net(&batch),
+            vec![
+                (Change::Deleted, "/r/gone", false),
+                (Change::Added, "/r/new", false),
+                (Change::Modified, "/r/replaced", false),
+                (Change::Modified, "/r/was-file", true),
+            ]
+        );
+        assert!(!batch.rescan);
+        assert!(p.is_empty(), "finish starts the next batch empty");
+    }
+
+    #[test]
+    fn a_paired_rename_names_its_old_path_only_when_both_ends_are_reported() {
+        let now = Instant::now();
+        let mut tree = Tree::default();
+        let mut p = Pending::default();
+        p.touch(Path::new("/r/a"), Some(meta(Kind::File, 1)), now);
+        p.touch(Path::new("/r/b"), None, now);
+        tree.insert(Path::new("/r/b"), meta(Kind::File, 1));
+        p.note_rename(Path::new("/r/a"), Path::new("/r/b"));
+        // Renamed from outside what is reported: no old path.
+        p.touch(Path::new("/r/c"), None, now);
+        tree.insert(Path::new("/r/c"), meta(Kind::File, 2));
+        p.note_rename(Path::new("/elsewhere/x"), Path::new("/r/c"));
+        let batch = p.finish(&tree);
+        let old: Vec<(&str, Option<&str>)> =
+            batch.changes.iter().map(|c| (c.path.to_str().unwrap(), c.old_path.as_deref().and_then(Path::to_str))).collect();
+        assert_eq!(old, vec![("/r/a", None), ("/r/b", Some("/r/a")), ("/r/c", None)]);
+    }
+
+    #[test]
+    fn a_batch_is_due_a_step_after_its_last_event_or_a_debounce_after_its_first() {
+        let t0 = Instant::now();
+        let (step, debounce) = (Duration::from_millis(50), Duration::from_millis(200));
+        let mut p = Pending::default();
+        assert_eq!(p.due(step, debounce), None);
+        p.touch(Path::new("/r/a"), None, t0);
+        assert_eq!(p.due(step, debounce), Some(t0 + step));
+        p.touch(Path::new("/r/b"), None, t0 + Duration::from_millis(180));
+        assert_eq!(p.due(step, debounce), Some(t0 + debounce), "events that keep coming do not hold it past debounce");
+        p.mark_rescan(t0);
+        assert!(p.finish(&Tree::default()).rescan);
+    }
+}

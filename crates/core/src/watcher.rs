@@ -63,7 +63,10 @@ impl Watcher {
         let needed = check_budget(&cfg, &filter, &mut roots)?;
 
         let (tx, rx) = mpsc::channel();
-        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(new_backend(tx.clone())?) } else { None };
+        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(new_backend({
+            let tx = tx.clone();
+            Box::new(move |raw| tx.send(Msg::Fs(raw)).is_ok())
+        })?) } else { None };
         let mut engine = Engine::new(cfg, filter, roots, native, Box::new(sink));
         for ri in 0..engine.roots.len() {
             if let Err(e) = engine.init_root(ri, false) {

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 
 use crate::error::WatchError;
 
+/// Where a backend sends its events (the engine's channel, wrapped). False once nobody listens any more:
+/// the backend's reader then stops.
+pub type Emit = Box<dyn Fn(RawEvent) -> bool + Send + Sync>;
+
 #[derive(Debug, PartialEq)]
 pub enum RawEvent {
     /// Something may have changed at this path: created, written, deleted, moved in or out, attributes.

@@ -6,14 +6,12 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 
-use super::RawEvent;
-use crate::engine::Msg;
+use super::{Emit, RawEvent};
 use crate::error::{ErrorCode, WatchError};
 
 /// Changes only: no IN_OPEN / IN_ACCESS / IN_CLOSE_NOWRITE, so reading files costs nothing.
@@ -42,7 +40,7 @@ pub struct InotifyBackend {
 }
 
 impl InotifyBackend {
-    pub fn new(tx: Sender<Msg>) -> Result<InotifyBackend, WatchError> {
+    pub fn new(emit: Emit) -> Result<InotifyBackend, WatchError> {
         let inotify = Inotify::init().map_err(|e| init_error(&e))?;
         let watches = inotify.watches();
         let mut fds = [0; 2];
@@ -55,7 +53,7 @@ impl InotifyBackend {
         let wake_fd = fds[0];
         let reader = std::thread::Builder::new()
             .name("watchfiles-inotify".into())
-            .spawn(move || read_loop(inotify, wake_fd, reader_paths, tx))
+            .spawn(move || read_loop(inotify, wake_fd, reader_paths, emit))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
         Ok(InotifyBackend {
             watches,
@@ -128,7 +126,7 @@ impl Drop for InotifyBackend {
     }
 }
 
-fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sender<Msg>) {
+fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emit) {
     // 64 KiB: a burst is read in few syscalls, so the kernel queue rarely fills.
     let mut buffer = vec![0u8; 64 * 1024];
     let mut pending_from: Option<(u32, PathBuf)> = None;
@@ -154,7 +152,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sende
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let _ = tx.send(Msg::Fs(RawEvent::Error(WatchError::new(ErrorCode::Io, format!("reading inotify events failed: {e}"), None))));
+                    emit(RawEvent::Error(WatchError::new(ErrorCode::Io, format!("reading inotify events failed: {e}"), None)));
                     break 'outer;
                 }
             };
@@ -185,7 +183,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, tx: Sende
                 }
             }
             for e in out {
-                if tx.send(Msg::Fs(e)).is_err() {
+                if !emit(e) {
                     break 'outer;
                 }
             }

@@ -21,7 +21,7 @@ mod inotify_backend;
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend"))))]
 mod notify_backend;
 
-pub use event::RawEvent;
+pub use event::{Emit, RawEvent};
 
 /// Our own inotify backend: Linux, unless the notify-crate path is chosen for testing.
 const OWN_INOTIFY: bool = cfg!(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")));
@@ -53,14 +53,14 @@ pub trait OsWatcher: Send {
 
 pub type NativeBackend = Box<dyn OsWatcher>;
 
-/// The OS watcher for this platform, sending its events to `tx`.
-pub fn new_backend(tx: std::sync::mpsc::Sender<crate::engine::Msg>) -> Result<NativeBackend, WatchError> {
+/// The OS watcher for this platform, sending its events to `emit`.
+pub fn new_backend(emit: Emit) -> Result<NativeBackend, WatchError> {
     #[cfg(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")))]
     {
-        Ok(Box::new(inotify_backend::InotifyBackend::new(tx)?))
+        Ok(Box::new(inotify_backend::InotifyBackend::new(emit)?))
     }
     #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend"))))]
     {
-        Ok(Box::new(notify_backend::NotifyBackend::new(tx)?))
+        Ok(Box::new(notify_backend::NotifyBackend::new(emit)?))
     }
 }

@@ -4,13 +4,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
 
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use super::RawEvent;
-use crate::engine::Msg;
+use super::{Emit, RawEvent};
 use crate::error::{ErrorCode, WatchError};
 
 pub struct NotifyBackend {
@@ -19,10 +17,10 @@ pub struct NotifyBackend {
 }
 
 impl NotifyBackend {
-    pub fn new(tx: Sender<Msg>) -> Result<NotifyBackend, WatchError> {
+    pub fn new(emit: Emit) -> Result<NotifyBackend, WatchError> {
         let watcher = notify::recommended_watcher(move |res| {
             for raw in translate(res) {
-                let _ = tx.send(Msg::Fs(raw));
+                emit(raw);
             }
         })
         .map_err(|e| from_notify(e, None))?;

@@ -62,6 +62,14 @@ async function tailwindProject(name: string, overrides?: Record<string, string>)
   return app;
 }
 
+/** A directory holding a link to this node and nothing else, for a PATH on which no watchman is found. */
+function nodeOnlyPath(app: string): string {
+  const bin = path.join(app, '.node-only-bin');
+  fs.mkdirSync(bin, { recursive: true });
+  if (!fs.existsSync(path.join(bin, 'node'))) fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  return bin;
+}
+
 /** Runs `tailwindcss --watch` and checks that an edit to a source file is rebuilt into the CSS. */
 async function editRebuilds(app: string): Promise<string> {
   const out = path.join(app, 'out.css');
@@ -69,7 +77,9 @@ async function editRebuilds(app: string): Promise<string> {
   const child = spawn(
     process.execPath,
     [path.join(app, 'node_modules/@tailwindcss/cli/dist/index.mjs'), '-i', 'src/input.css', '-o', 'out.css', '--watch=always'],
-    { cwd: app, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    // PATH holds node alone: the real @parcel/watcher switches to a watchman daemon whenever a `watchman`
+    // binary is on PATH (and starts one that outlives the test); both runs watch with inotify here.
+    { cwd: app, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: nodeOnlyPath(app) } },
   );
   children.push(child);
   child.stdout!.on('data', (d) => (log += d));

@@ -69,9 +69,11 @@ export async function eventsSince(o: ResolvedParcelOptions, file: string): Promi
   try {
     text = await fs.promises.readFile(target, 'utf8');
   } catch (error) {
-    // @parcel/watcher answers [] for a snapshot that does not exist; tools probe with it before the
-    // first writeSnapshot(), so do the same. Any other read error is reported.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // @parcel/watcher's own backends reject a snapshot that does not exist ("Unable to open snapshot file");
+    // only its watchman backend answers []. Rejecting is the safe side: [] would tell a tool nothing changed.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(`Unable to open snapshot file: ${target} does not exist (write one with writeSnapshot() first)`);
+    }
     throw new Error(`getEventsSince: cannot read the snapshot ${target}: ${(error as Error).message}`);
   }
   let snap: SnapshotFile;

@@ -180,3 +180,56 @@ fn an_unreadable_root_with_ignore_permission_denied_is_said_once_and_picked_up_w
     fs::write(root.join("later.txt"), "l").unwrap();
     until(&rx, &root.join("later.txt"));
 }
+
+#[test]
+#[cfg(unix)]
+fn a_directory_deleted_and_made_again_with_the_same_inode_number_is_watched_again() {
+    use std::os::unix::fs::MetadataExt;
+    use std::sync::{Arc, Condvar, Mutex};
+    // Inode numbers are reused at once: `rm -rf d && mkdir d` gives the new d the old one's number. When both
+    // happen before the watcher reads the deletion, the path looks like the same directory, and the watch
+    // the kernel dropped with the old one must be noticed some other way (IN_IGNORED). The sink holds the
+    // watcher's thread inside a flush while the directory is replaced, so the events wait in the queue.
+    let (_d, root) = tmp();
+    let dir = root.join("d");
+    fs::create_dir(&dir).unwrap();
+    let held = Arc::new((Mutex::new(false), Condvar::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (entered_tx, entered) = std::sync::mpsc::channel();
+    let gate = held.clone();
+    let mut cfg = watchfiles_core::WatchConfig::new(vec![root.clone()]);
+    cfg.step = Duration::from_millis(5);
+    let _w = watchfiles_core::Watcher::start(cfg, move |out| {
+        let _ = tx.send(out);
+        let (lock, cv) = &*gate;
+        let mut hold = lock.lock().unwrap();
+        if *hold {
+            let _ = entered_tx.send(());
+            while *hold {
+                hold = cv.wait(hold).unwrap();
+            }
+        }
+    })
+    .unwrap();
+    let first = dir.join("first");
+    fs::write(&first, "1").unwrap();
+    until(&rx, &first);
+    *held.0.lock().unwrap() = true;
+    fs::write(root.join("trigger"), "t").unwrap();
+    entered.recv_timeout(Duration::from_secs(10)).expect("the watcher flushed the trigger's batch");
+    // The watcher's thread is inside the flush now: replace the directory under it.
+    let old = fs::metadata(&dir).unwrap().ino();
+    fs::remove_dir_all(&dir).unwrap();
+    fs::create_dir(&dir).unwrap();
+    let reused = fs::metadata(&dir).unwrap().ino() == old;
+    let later = dir.join("later");
+    fs::write(&later, "2").unwrap();
+    *held.0.lock().unwrap() = false;
+    held.1.notify_all();
+    until(&rx, &later);
+    // And the new directory is watched: a change made now is reported too.
+    let after = dir.join("after");
+    fs::write(&after, "3").unwrap();
+    until(&rx, &after);
+    println!("the new directory reused the old one's inode number: {reused}");
+}

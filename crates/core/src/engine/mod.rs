@@ -125,6 +125,7 @@ impl Engine {
         match event {
             RawEvent::Changed(path) => self.on_path(&path, now),
             RawEvent::Renamed { from, to } => self.pending.note_rename(&from, &to),
+            RawEvent::Unwatched(dir) => self.on_unwatched(&dir, now),
             RawEvent::Overflow => self.rescan(now),
             RawEvent::Error(e) if e.code == ErrorCode::MaxWatch => {
                 let ri = e.path.as_deref().and_then(|p| self.root_for(p)).unwrap_or(0);

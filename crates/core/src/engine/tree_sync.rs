@@ -26,6 +26,22 @@ impl Engine {
         self.sync_path(ri, path, current, now);
     }
 
+    /// The OS dropped the watch of directory `path` (it was deleted). A directory at the path now is another
+    /// one even when its identity looks the same: inode numbers are reused at once, so a directory deleted
+    /// and made again before its events are read passes the identity check in `sync_path`. It leaves the
+    /// tree and whatever stands there now is walked and watched afresh.
+    pub(super) fn on_unwatched(&mut self, path: &Path, now: Instant) {
+        let Some(ri) = self.root_for(path) else { return };
+        let Some(known) = self.tree.get(path).copied().filter(Meta::is_dir) else { return };
+        if !self.roots[ri].present {
+            return;
+        }
+        self.pending.touch(path, Some(known), now);
+        self.remove_dir(path, now);
+        let current = self.read_in(ri, path);
+        self.sync_path(ri, path, current, now);
+    }
+
     /// Brings the tree, the watches and the loop guard in step with what `path` is on disk (`current`).
     pub(super) fn sync_path(&mut self, ri: usize, path: &Path, current: Option<Meta>, now: Instant) {
         let known = self.tree.get(path).copied();

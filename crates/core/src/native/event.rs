@@ -17,6 +17,11 @@ pub enum RawEvent {
     Changed(PathBuf),
     /// The OS paired a rename (both paths also come as `Changed`): the batch reports the pair.
     Renamed { from: PathBuf, to: PathBuf },
+    /// The OS dropped the watch of this directory by itself (the directory was deleted): whatever stands at
+    /// the path now is another directory, even when it reuses the old one's inode number. Only our inotify
+    /// reader says this; the path-based backends (FSEvents, ReadDirectoryChangesW) hold no per-inode watch.
+    #[cfg_attr(not(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend"))), allow(dead_code))]
+    Unwatched(PathBuf),
     /// Events were lost (a queue overflow, FSEvents' MustScanSubDirs): what is known must be rescanned.
     Overflow,
     /// The backend failed, or refused a watch.

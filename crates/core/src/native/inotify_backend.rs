@@ -165,6 +165,11 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emi
                     continue;
                 }
                 if ev.mask.contains(EventMask::IGNORED) {
+                    // A watch we removed ourselves is unmapped first; one still mapped was dropped by the kernel:
+                    // the directory it watched is gone, even if another now stands at that path.
+                    if let Some(dir) = paths_now.get(&ev.wd) {
+                        out.push(RawEvent::Unwatched(dir.clone()));
+                    }
                     forget.push(ev.wd.clone());
                     continue;
                 }

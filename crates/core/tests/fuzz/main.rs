@@ -7,7 +7,8 @@
 //! points it writes a probe file into every directory on disk (an unwatched directory loses its probe),
 //! then a sentinel, waits until the sentinel is reported, and requires the reported changes, applied in
 //! order to the starting listing, to equal the disk: nothing missing, nothing extra, no entry without its
-//! directory, no impossible report.
+//! directory, no impossible report. Now and then the watcher's thread is held inside a flush while the
+//! operations go on, so its events are read long after the disk changed (as on a loaded machine).
 //!
 //! The operations follow from the seed; the timing does not (the OS schedules), so a seed explores the
 //! same operations under different interleavings each run. Seeds that once failed are kept in
@@ -23,6 +24,7 @@ mod ops;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use fastrand::Rng;
@@ -121,17 +123,43 @@ fn fuzz_one(seed: u64, ops_per_seed: usize, burst: usize) -> Result<String, Stri
         if cfg.force_polling { format!("polling every {:?}", cfg.poll_delay) } else { "native events".into() }
     );
     let (tx, rx) = channel();
+    // Stalls: now and then the watcher's thread is held inside a flush while operations go on, so the disk
+    // runs far ahead of the event queue (as on a loaded machine) and events are read after the fact.
+    let stall = Arc::new((Mutex::new(false), Condvar::new()));
+    let gate = stall.clone();
     let mut watcher = Watcher::start(cfg, move |out| {
         let _ = tx.send(out);
+        let (lock, cv) = &*gate;
+        let mut held = lock.lock().unwrap();
+        while *held {
+            held = cv.wait(held).unwrap();
+        }
     })
     .map_err(|e| format!("seed {seed}: the watcher did not start: {}", e.message))?;
     let mut run = Run { seed, root: root.clone(), rx, model: Model::new(list(&root)), errors: Vec::new(), batches: 0, rescans: 0 };
 
+    let mut stall_rng = Rng::with_seed(seed ^ 0x2545_f491_4f6c_dd1d);
     let mut done = 0;
     let mut quiet = 0;
     while done < ops_per_seed {
         let until = done + rng.usize(5..40);
         while done < until.min(ops_per_seed) {
+            if stall_rng.u8(..25) == 0 {
+                set_stall(&stall, true);
+                log.push("-- the watcher's thread is held in its next flush".into());
+                for _ in 0..stall_rng.usize(2..8) {
+                    ops.one(&mut log);
+                    done += 1;
+                }
+                std::thread::sleep(step * 2 + Duration::from_millis(2));
+                for _ in 0..stall_rng.usize(2..8) {
+                    ops.one(&mut log);
+                    done += 1;
+                }
+                set_stall(&stall, false);
+                log.push("-- released".into());
+                continue;
+            }
             ops.one(&mut log);
             done += 1;
         }
@@ -164,6 +192,11 @@ fn fuzz_one(seed: u64, ops_per_seed: usize, burst: usize) -> Result<String, Stri
         run.rescans,
         run.model.entries.len()
     ))
+}
+
+fn set_stall(stall: &(Mutex<bool>, Condvar), on: bool) {
+    *stall.0.lock().unwrap() = on;
+    stall.1.notify_all();
 }
 
 fn report(run: &Run, config: &str, problems: &[String], log: &Log) -> String {

@@ -28,6 +28,17 @@ export declare class NativeWatcher {
   get watchCount(): number
   /** Entries (files and directories) known at start. */
   get entryCount(): number
+  /**
+   * Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
+   * exist yet (reported once it appears). What it holds now is the baseline. Resolves once its watches
+   * are placed; adding a root already watched does nothing.
+   */
+  addRoot(path: string): Promise<void>
+  /**
+   * Stops watching a root; what only it held is let go without a report. Removing a root not watched
+   * does nothing.
+   */
+  removeRoot(path: string): Promise<void>
   /** Stops watching and joins the watcher's threads, off the JS thread. Idempotent. */
   close(): Promise<void>
 }

@@ -40,6 +40,12 @@ impl Pending {
         self.touched.keys().cloned().collect()
     }
 
+    /// Drops what was touched at the paths `drop` picks (a root that is no longer watched).
+    pub fn forget(&mut self, drop: impl Fn(&Path) -> bool) {
+        self.touched.retain(|p, _| !drop(p));
+        self.renames.retain(|to, _| !drop(to));
+    }
+
     pub fn was_touched(&self, path: &Path) -> bool {
         self.touched.contains_key(path)
     }

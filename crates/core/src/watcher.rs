@@ -1,13 +1,14 @@
 //! The public handle: start a watcher (walk, budget, watches: the "ready" moment is when this returns),
 //! read what backend it uses, and close it (stop and join the batching thread).
 
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 
 use crate::budget;
 use crate::change::Output;
 use crate::config::{OnLimit, WatchConfig};
-use crate::engine::{Engine, Mode, Msg, Root};
+use crate::engine::{Engine, Mode, Msg, Root, RootChange};
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
@@ -63,11 +64,16 @@ impl Watcher {
         let needed = check_budget(&cfg, &filter, &mut roots)?;
 
         let (tx, rx) = mpsc::channel();
-        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(new_backend({
+        // The OS watcher sends to the engine's channel; it is made now, or when a root first needs it.
+        let make_backend = {
             let tx = tx.clone();
-            Box::new(move |raw| tx.send(Msg::Fs(raw)).is_ok())
-        })?) } else { None };
-        let mut engine = Engine::new(cfg, filter, roots, native, Box::new(sink));
+            move || {
+                let tx = tx.clone();
+                new_backend(Box::new(move |raw| tx.send(Msg::Fs(raw)).is_ok()))
+            }
+        };
+        let native = if roots.iter().any(|r| r.mode == Mode::Native) { Some(make_backend()?) } else { None };
+        let mut engine = Engine::new(cfg, filter, roots, native, Box::new(make_backend), Box::new(sink));
         for ri in 0..engine.roots.len() {
             if let Err(e) = engine.init_root(ri, false) {
                 if e.code != ErrorCode::MaxWatch {
@@ -98,6 +104,26 @@ impl Watcher {
 
     pub fn info(&self) -> &WatcherInfo {
         &self.info
+    }
+
+    /// Watches one more root from now on (a directory, a file, or a path that does not exist yet, which is
+    /// reported once it appears). What it holds now is the baseline, not reported. Returns once its watches
+    /// are placed. Adding a root already watched does nothing.
+    pub fn add_root(&self, path: PathBuf) -> Result<(), WatchError> {
+        self.change_roots(RootChange::Add(path))
+    }
+
+    /// Stops watching a root. What only it held is let go without a report (nothing changed on disk);
+    /// what another root holds is still reported. Removing a root not watched does nothing.
+    pub fn remove_root(&self, path: PathBuf) -> Result<(), WatchError> {
+        self.change_roots(RootChange::Remove(path))
+    }
+
+    fn change_roots(&self, change: RootChange) -> Result<(), WatchError> {
+        let closed = || WatchError::new(ErrorCode::Invalid, "the watcher is closed", None);
+        let (reply, answer) = mpsc::channel();
+        self.tx.send(Msg::Roots(change, reply)).map_err(|_| closed())?;
+        answer.recv().map_err(|_| closed())?
     }
 
     /// Stops the batching thread and waits for it. Idempotent.

@@ -119,6 +119,21 @@ impl NativeWatcher {
         self.info.entry_count as u32
     }
 
+    /// Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
+    /// exist yet (reported once it appears). What it holds now is the baseline. Resolves once its watches
+    /// are placed; adding a root already watched does nothing.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add_root(&self, path: String) -> AsyncTask<RootTask> {
+        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: true })
+    }
+
+    /// Stops watching a root; what only it held is let go without a report. Removing a root not watched
+    /// does nothing.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_root(&self, path: String) -> AsyncTask<RootTask> {
+        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: false })
+    }
+
     /// Stops watching and joins the watcher's threads, off the JS thread. Idempotent.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close(&self) -> AsyncTask<CloseTask> {
@@ -160,6 +175,31 @@ impl Task for StartTask {
             }
         })?;
         Ok(NativeWatcher { inner, info })
+    }
+}
+
+pub struct RootTask {
+    inner: Arc<Mutex<Option<Watcher>>>,
+    path: PathBuf,
+    add: bool,
+}
+
+impl Task for RootTask {
+    // An error is carried to `resolve`, which rejects with the same structured JS error as a start error.
+    type Output = std::result::Result<(), WatchError>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(watcher) = guard.as_ref() else {
+            return Ok(Err(WatchError::new(ErrorCode::Invalid, "the watcher is closed", None)));
+        };
+        let path = std::mem::take(&mut self.path);
+        Ok(if self.add { watcher.add_root(path) } else { watcher.remove_root(path) })
+    }
+
+    fn resolve(&mut self, env: Env, done: Self::Output) -> Result<()> {
+        done.map_err(|e| js_error(&env, e))
     }
 }
 

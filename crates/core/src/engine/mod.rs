@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Instant;
 
 use crate::change::Output;
@@ -22,6 +22,7 @@ use crate::config::{OnLimit, WatchConfig};
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
+use crate::mounts;
 use crate::native::{NativeBackend, RawEvent, PER_DIR};
 use crate::pending::Pending;
 use crate::scan::{scan, PollMount, ScanRules, Visited};
@@ -30,8 +31,18 @@ use crate::vcs::VcsProbe;
 
 pub enum Msg {
     Fs(RawEvent),
+    /// Watch one more root, or stop watching one, while running; the result goes back on the sender.
+    Roots(RootChange, Sender<Result<(), WatchError>>),
     Stop,
 }
+
+pub enum RootChange {
+    Add(PathBuf),
+    Remove(PathBuf),
+}
+
+/// Makes the OS watcher when a root first needs one (a watcher that began with polled roots only).
+pub type BackendMaker = Box<dyn Fn() -> Result<NativeBackend, WatchError> + Send>;
 
 pub type Sink = Box<dyn Fn(Output) + Send>;
 
@@ -52,11 +63,13 @@ pub struct Root {
     pub present: bool,
     /// The user was told this root cannot be read; said once until it can.
     pub denied_said: bool,
+    /// A mount found inside another root and polled on its own: it leaves with that root.
+    pub inner_mount: bool,
 }
 
 impl Root {
     pub fn new(path: PathBuf, is_file: bool, mode: Mode) -> Root {
-        Root { path, is_file, mode, present: true, denied_said: false }
+        Root { path, is_file, mode, present: true, denied_said: false, inner_mount: false }
     }
 }
 
@@ -70,6 +83,7 @@ pub struct Engine {
     pub pending: Pending,
     pub vcs: Option<VcsProbe>,
     pub sink: Sink,
+    make_backend: BackendMaker,
     hold_since: Option<Instant>,
     next_poll: Option<Instant>,
     limit_reported: bool,
@@ -78,12 +92,20 @@ pub struct Engine {
     started_ns: i64,
 }
 
+mod live_roots;
 mod polling;
 mod roots;
 mod tree_sync;
 
 impl Engine {
-    pub fn new(cfg: WatchConfig, filter: PathFilter, roots: Vec<Root>, native: Option<NativeBackend>, sink: Sink) -> Engine {
+    pub fn new(
+        cfg: WatchConfig,
+        filter: PathFilter,
+        roots: Vec<Root>,
+        native: Option<NativeBackend>,
+        make_backend: BackendMaker,
+        sink: Sink,
+    ) -> Engine {
         let vcs = if cfg.vcs_settle {
             Some(VcsProbe::for_roots(&roots.iter().map(|r| r.path.clone()).collect::<Vec<_>>())).filter(|v| !v.is_empty())
         } else {
@@ -99,6 +121,7 @@ impl Engine {
             pending: Pending::default(),
             vcs,
             sink,
+            make_backend,
             hold_since: None,
             next_poll: None,
             limit_reported: false,
@@ -202,15 +225,14 @@ impl Engine {
             };
             match msg {
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
-                Ok(Msg::Fs(res)) => {
-                    let now = Instant::now();
-                    self.on_event(res, now);
+                Ok(msg) => {
+                    self.handle(msg);
                     // Take what else is queued in one go: a burst costs one pass, not one wake per event.
                     while let Ok(more) = rx.try_recv() {
-                        match more {
-                            Msg::Fs(res) => self.on_event(res, Instant::now()),
-                            Msg::Stop => return,
+                        if matches!(more, Msg::Stop) {
+                            return;
                         }
+                        self.handle(more);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -220,6 +242,20 @@ impl Engine {
                 self.poll_tick(now);
             }
             self.maybe_flush(now);
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Fs(event) => self.on_event(event, Instant::now()),
+            Msg::Roots(change, reply) => {
+                let result = match change {
+                    RootChange::Add(path) => self.add_root(path),
+                    RootChange::Remove(path) => Ok(self.remove_root(&path)),
+                };
+                let _ = reply.send(result);
+            }
+            Msg::Stop => {}
         }
     }
 }

@@ -79,7 +79,7 @@ impl Engine {
         if self.roots.iter().any(|r| r.path == mount.path) {
             return;
         }
-        self.roots.push(Root::new(mount.path, false, Mode::Poll(mount.reason)));
+        self.roots.push(Root { inner_mount: true, ..Root::new(mount.path, false, Mode::Poll(mount.reason)) });
         let ri = self.roots.len() - 1;
         if let Err(e) = self.init_root(ri, report) {
             self.roots[ri].present = false;

@@ -1,0 +1,106 @@
+//! Roots added to and removed from a running watcher: one watcher whatever paths are wanted.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use watchfiles_core::{Change, Output};
+
+use common::{start, tmp, until};
+
+fn paths(rx: &Receiver<Output>, sentinel: &Path) -> Vec<(Change, PathBuf)> {
+    until(rx, sentinel).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).filter(|(_, p)| p != sentinel).collect()
+}
+
+#[test]
+fn a_root_added_while_running_is_watched_from_then_on_and_its_content_is_the_baseline() {
+    let (_d, base) = tmp();
+    let (first, second) = (base.join("first"), base.join("second"));
+    fs::create_dir_all(second.join("deep")).unwrap();
+    fs::write(second.join("deep/old.txt"), "o").unwrap();
+    fs::create_dir(&first).unwrap();
+    let (w, rx) = start(vec![first.clone()], |c| c.step = Duration::from_millis(10));
+    w.add_root(second.clone()).unwrap();
+    w.add_root(second.clone()).unwrap(); // twice is once
+    fs::write(second.join("deep/new.txt"), "n").unwrap();
+    fs::write(first.join("sentinel"), "s").unwrap();
+    let got = paths(&rx, &first.join("sentinel"));
+    assert_eq!(got, vec![(Change::Added, second.join("deep/new.txt"))], "old.txt is the baseline, not a change");
+}
+
+#[test]
+fn a_root_that_does_not_exist_yet_is_reported_when_it_appears() {
+    let (_d, base) = tmp();
+    let here = base.join("here");
+    fs::create_dir(&here).unwrap();
+    let (w, rx) = start(vec![here.clone()], |c| {
+        c.step = Duration::from_millis(10);
+        c.poll_delay = Duration::from_millis(20);
+    });
+    let later = base.join("later");
+    w.add_root(later.clone()).unwrap();
+    fs::create_dir(&later).unwrap();
+    fs::write(later.join("a.txt"), "a").unwrap();
+    let got: Vec<(Change, PathBuf)> = until(&rx, &later.join("a.txt")).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).collect();
+    assert!(got.contains(&(Change::Added, later.clone())), "{got:?}");
+    // And it is watched with OS events from then on.
+    fs::write(later.join("b.txt"), "b").unwrap();
+    until(&rx, &later.join("b.txt"));
+}
+
+#[test]
+fn a_removed_root_is_silent_while_the_others_go_on_and_it_can_come_back() {
+    let (_d, base) = tmp();
+    let (keep, drop) = (base.join("keep"), base.join("drop"));
+    for d in [&keep, &drop] {
+        fs::create_dir_all(d.join("sub")).unwrap();
+    }
+    let (w, rx) = start(vec![keep.clone(), drop.clone()], |c| c.step = Duration::from_millis(10));
+    fs::write(drop.join("sub/pending.txt"), "p").unwrap(); // touched, then its root goes: never reported
+    w.remove_root(drop.clone()).unwrap();
+    w.remove_root(drop.clone()).unwrap(); // twice is once
+    fs::write(drop.join("sub/after.txt"), "x").unwrap();
+    fs::remove_dir_all(drop.join("sub")).unwrap();
+    fs::write(keep.join("sub/kept.txt"), "k").unwrap();
+    let got = paths(&rx, &keep.join("sub/kept.txt"));
+    assert!(got.iter().all(|(_, p)| !p.starts_with(&drop)), "nothing of the removed root: {got:?}");
+    w.add_root(drop.clone()).unwrap();
+    fs::write(drop.join("back.txt"), "b").unwrap();
+    fs::write(keep.join("sentinel"), "s").unwrap();
+    let back = paths(&rx, &keep.join("sentinel"));
+    assert!(back.contains(&(Change::Added, drop.join("back.txt"))), "{back:?}");
+}
+
+#[test]
+fn removing_a_root_nested_in_another_keeps_what_the_outer_root_holds() {
+    let (_d, base) = tmp();
+    let inner = base.join("a/b");
+    fs::create_dir_all(&inner).unwrap();
+    let (w, rx) = start(vec![base.clone()], |c| c.step = Duration::from_millis(10));
+    w.add_root(inner.clone()).unwrap();
+    w.remove_root(inner.clone()).unwrap();
+    fs::write(inner.join("still.txt"), "s").unwrap();
+    until(&rx, &inner.join("still.txt"));
+    // And the other way round: the outer root goes, the nested one stays watched.
+    w.add_root(inner.clone()).unwrap();
+    w.remove_root(base.clone()).unwrap();
+    fs::write(base.join("a/outside.txt"), "o").unwrap();
+    fs::write(inner.join("inside.txt"), "i").unwrap();
+    let got = paths(&rx, &inner.join("inside.txt"));
+    assert!(got.iter().all(|(_, p)| p.starts_with(&inner)), "only the nested root now: {got:?}");
+}
+
+#[test]
+fn a_file_root_added_and_removed_leaves_its_directory_root_watched() {
+    let (_d, base) = tmp();
+    let file = base.join("f.txt");
+    fs::write(&file, "1").unwrap();
+    let (w, rx) = start(vec![base.clone()], |c| c.step = Duration::from_millis(10));
+    w.add_root(file.clone()).unwrap();
+    w.remove_root(file.clone()).unwrap();
+    fs::write(base.join("other.txt"), "o").unwrap();
+    until(&rx, &base.join("other.txt"));
+}

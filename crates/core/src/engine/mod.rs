@@ -206,8 +206,8 @@ impl Engine {
             if !self.roots[ri].present {
                 continue;
             }
-            if self.tree.get(&path).is_none() && path.parent().is_some_and(|d| self.tree.get(d).is_none()) && path != self.roots[ri].path {
-                continue; // its directory left the tree, and the entry with it
+            if !self.in_known_directory(ri, &path) {
+                continue; // its directory left the tree (or is a symlink now), and the entry with it
             }
             let current = self.read_in(ri, &path);
             self.sync_path(ri, &path, current, now);

@@ -11,6 +11,11 @@ impl Engine {
         if !self.roots[ri].present {
             return;
         }
+        // An event from a directory that has left the tree (or become a symlink) since: its own change
+        // takes its entries along. Reading the path now would go through whatever stands there instead.
+        if !self.in_known_directory(ri, path) {
+            return;
+        }
         let current = self.read_in(ri, path);
         let known = self.tree.get(path).copied();
         let is_dir = current.or(known).is_some_and(|m| m.is_dir());
@@ -40,6 +45,13 @@ impl Engine {
         self.remove_dir(path, now);
         let current = self.read_in(ri, path);
         self.sync_path(ri, path, current, now);
+    }
+
+    /// True when `path` is root `ri` itself or stands in a directory the tree knows. A path below a
+    /// directory that has left the tree, or is a symlink now, is not read: `lstat` would follow the
+    /// symlink in its middle and find another directory's entry.
+    pub(super) fn in_known_directory(&self, ri: usize, path: &Path) -> bool {
+        path == self.roots[ri].path || path.parent().and_then(|d| self.tree.get(d)).is_some_and(Meta::is_dir)
     }
 
     /// Brings the tree, the watches and the loop guard in step with what `path` is on disk (`current`).

@@ -71,8 +71,19 @@ impl super::OsWatcher for InotifyBackend {
         if self.by_path.contains_key(dir) {
             return Ok(());
         }
-        let wd = self.watches.add(dir, MASK).map_err(|e| add_error(&e, dir))?;
-        self.paths.lock().unwrap_or_else(|p| p.into_inner()).insert(wd.clone(), dir.to_path_buf());
+        // Only a directory (one replaced by a file since the walk read it fails with ENOTDIR, and is skipped).
+        let wd = self.watches.add(dir, MASK | WatchMask::ONLYDIR).map_err(|e| add_error(&e, dir))?;
+        let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
+        match paths.get(&wd) {
+            // The descriptor is already another path's, and that path still is this directory: `dir` reached
+            // it through a symlink (made in a race with the walk). Its events keep the first path's name.
+            Some(other) if other != dir && same_directory(other, dir) => {}
+            // New, or the old path is gone (a rename whose events are still queued): the new name wins.
+            _ => {
+                paths.insert(wd.clone(), dir.to_path_buf());
+            }
+        }
+        drop(paths);
         *self.holders.entry(wd.clone()).or_default() += 1;
         self.by_path.insert(dir.to_path_buf(), wd);
         Ok(())
@@ -216,6 +227,15 @@ fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32
     out.push(RawEvent::Changed(path));
 }
 
+/// Both paths lead to one directory now (symlinks followed).
+fn same_directory(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
 fn add_error(err: &io::Error, dir: &Path) -> WatchError {
     if err.raw_os_error() == Some(libc::ENOSPC) {
         return WatchError::watch_limit(Some(dir));
@@ -233,6 +253,29 @@ fn init_error(err: &io::Error) -> WatchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::native::OsWatcher;
+
+    #[test]
+    fn a_path_that_reaches_a_watched_directory_through_a_symlink_does_not_take_its_name() {
+        // The walk read `c` as a directory; before its watch was placed it became a symlink to `d`, which
+        // is watched already. inotify hands back d's descriptor: d's events must keep d's name.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let (d, c) = (root.join("d"), root.join("c"));
+        std::fs::create_dir(&d).unwrap();
+        std::os::unix::fs::symlink(&d, &c).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut backend = InotifyBackend::new(Box::new(move |e| tx.send(e).is_ok())).unwrap();
+        backend.watch(&d, false).unwrap();
+        backend.watch(&c, false).unwrap();
+        backend.unwatch(&c); // the engine lets the symlink go once it sees what c is: d stays watched
+        std::fs::write(d.join("x"), "x").unwrap();
+        let got = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+        assert_eq!(got, RawEvent::Changed(d.join("x")));
+        // A file where a directory was read is refused, not watched as if it were one.
+        std::fs::write(root.join("f"), "f").unwrap();
+        assert_eq!(backend.watch(&root.join("f"), false).unwrap_err().code, ErrorCode::NotDir);
+    }
 
     fn run(events: &[(EventMask, u32, &str)]) -> Vec<RawEvent> {
         let (mut from, mut out) = (None, Vec::new());

@@ -45,11 +45,18 @@ fn seeds() -> Vec<u64> {
     out
 }
 
-fn kept_seeds() -> Vec<u64> {
+/// Seeds that once failed, each with the operation count and burst size it failed at (or the run's).
+fn kept_seeds() -> Vec<(u64, Option<usize>, Option<usize>)> {
     include_str!("seeds.txt")
         .lines()
         .filter_map(|l| l.split('#').next())
-        .filter_map(|l| l.trim().parse().ok())
+        .filter_map(|l| {
+            let mut words = l.split_whitespace().map(str::parse::<u64>);
+            let seed = words.next()?.ok()?;
+            let mut size = || words.next().and_then(Result::ok).map(|n| n as usize);
+            let (ops, burst) = (size(), size());
+            Some((seed, ops, burst))
+        })
         .collect()
 }
 
@@ -216,19 +223,20 @@ fn report(run: &Run, config: &str, problems: &[String], log: &Log) -> String {
 fn reported_changes_always_rebuild_the_disk() {
     let ops = env_num("FUZZ_OPS", 150);
     let burst = env_num("FUZZ_BURST", 200);
-    let mut all = kept_seeds();
+    let mut all: Vec<(u64, usize, usize)> =
+        kept_seeds().into_iter().map(|(seed, o, b)| (seed, o.unwrap_or(ops), b.unwrap_or(burst))).collect();
     for seed in seeds() {
-        if !all.contains(&seed) {
-            all.push(seed);
+        if !all.iter().any(|(s, _, _)| *s == seed) {
+            all.push((seed, ops, burst));
         }
     }
     let mut failures = Vec::new();
-    for seed in &all {
-        match fuzz_one(*seed, ops, burst) {
+    for &(seed, ops, burst) in &all {
+        match fuzz_one(seed, ops, burst) {
             Ok(line) => println!("{line}"),
             Err(report) => {
                 println!("{report}");
-                failures.push(*seed);
+                failures.push(seed);
             }
         }
     }

@@ -12,7 +12,6 @@ use crate::engine::{Engine, Mode, Msg, Root, RootChange};
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
-use crate::mounts;
 use crate::native::{new_backend, BACKEND_NAME, PER_DIR};
 use crate::scan::{count_dirs, ScanRules};
 
@@ -49,13 +48,7 @@ impl Watcher {
             if !meta.is_dir() {
                 std::fs::metadata(path).map_err(|e| WatchError::from_io(&e, path, "watching"))?;
             }
-            let mode = if cfg.force_polling {
-                Mode::Poll("forcePolling is set".into())
-            } else if let Some(reason) = mounts::poll_reason(path) {
-                Mode::Poll(reason)
-            } else {
-                Mode::Native
-            };
+            let mode = Mode::for_root(&cfg, path);
             if meta.is_dir() {
                 filter.load_gitignore_ancestors(path);
             }

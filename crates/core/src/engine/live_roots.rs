@@ -9,10 +9,7 @@ use super::*;
 
 impl Engine {
     pub(super) fn add_root(&mut self, path: PathBuf) -> Result<(), WatchError> {
-        if self.roots.iter().any(|r| r.path == path && !r.inner_mount) {
-            return Ok(());
-        }
-        // A mount found inside another root and polled on its own becomes a root in its own right.
+        // Already a root: nothing to do (a mount found inside another root becomes a root in its own right).
         if let Some(r) = self.roots.iter_mut().find(|r| r.path == path) {
             r.inner_mount = false;
             return Ok(());
@@ -22,13 +19,7 @@ impl Engine {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(WatchError::from_io(&e, &path, "watching")),
         };
-        let mode = if self.cfg.force_polling {
-            Mode::Poll("forcePolling is set".into())
-        } else if let Some(reason) = meta.and_then(|_| mounts::poll_reason(&path)) {
-            Mode::Poll(reason)
-        } else {
-            Mode::Native
-        };
+        let mode = Mode::for_root(&self.cfg, &path);
         if mode == Mode::Native && self.native.is_none() {
             self.native = Some((self.make_backend)()?);
         }

@@ -54,6 +54,20 @@ pub enum Mode {
     Poll(String),
 }
 
+impl Mode {
+    /// How a root is watched: polled when asked to or when its filesystem sends no events (a path that does
+    /// not exist yet has no filesystem to ask, and starts native).
+    pub fn for_root(cfg: &WatchConfig, path: &Path) -> Mode {
+        if cfg.force_polling {
+            Mode::Poll("forcePolling is set".into())
+        } else if let Some(reason) = mounts::poll_reason(path) {
+            Mode::Poll(reason)
+        } else {
+            Mode::Native
+        }
+    }
+}
+
 pub struct Root {
     pub path: PathBuf,
     pub is_file: bool,

@@ -118,7 +118,16 @@ describe('watchfiles-node/parcel-watcher vs @parcel/watcher', () => {
       }),
     );
     const named = (name: string) => Object.fromEntries(STEPS.map(([label], i) => [label, seen[name]![i]]));
-    expect(named('ours')).toEqual(named('@parcel/watcher'));
+    // parcel's inotify backend can miss a file made in a directory a moment after the directory (parcel#243,
+    // which our walk-after-watch covers): where ours has more, it must be inside a directory made in that step.
+    const ours = named('ours');
+    const theirs = named('@parcel/watcher');
+    for (const [label, events] of Object.entries(theirs)) {
+      const made = events.filter((e) => e.startsWith('create ')).map((e) => e.slice(7));
+      const extra = ours[label]!.filter((e) => !events.includes(e));
+      expect(extra.filter((e) => !(e.startsWith('create ') && made.some((d) => e.slice(7).startsWith(`${d}/`)))), label).toEqual([]);
+      expect(events.filter((e) => !ours[label]!.includes(e)), label).toEqual([]);
+    }
     expect(named('ours')['rename a file']).toEqual(['create b.txt', 'delete a.txt']);
     expect(named('ours')['write ignored paths (a path, a glob at two depths)']).toEqual([]);
   });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NativeEvent } from '../src/native.js';
+import type { NativeEvent } from '../src/watch/addon.js';
 import { removeDir, tempDir, waitFor } from './helpers/fs.js';
 
 const binding = createRequire(import.meta.url)('../index.cjs') as typeof import('../index.js');

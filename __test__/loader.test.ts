@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES } from '../src/index.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/watch/addon.js';
 import { perTestDir, record } from './helpers/fs.js';
 
 const root = path.resolve(__dirname, '..');
@@ -25,7 +25,7 @@ describe('native addon', () => {
     expect(fs.readFileSync(path.join(root, 'index.d.ts'), 'utf8')).toBe(committed);
   });
 
-  it('the generated loader exports what src/native.ts expects', () => {
+  it('the generated loader exports what src/watch/addon.ts expects', () => {
     const binding = createRequire(__filename)(path.join(root, 'index.cjs'));
     expect(typeof binding.NativeWatcher.start).toBe('function');
     expect(typeof binding.defaultIgnoreDirs).toBe('function');

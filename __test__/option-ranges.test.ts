@@ -12,7 +12,7 @@ import { watch as chokidarWatch } from '../src/chokidar/index.js';
 import { parseCli } from '../src/cli/parse.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { getReloader, runProcess, StatReloader, subscribe, watch, WatchfilesReloader } from '../src/index.js';
-import { MAX_MS } from '../src/options.js';
+import { MAX_MS } from '../src/watch/options.js';
 import { removeDir, tempDir, waitFor } from './helpers/fs.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 /**
- * getReloader() when the native binary cannot load (forced with WATCHFILES_NO_NATIVE, which native.ts reads
+ * getReloader() when the native binary cannot load (forced with WATCHFILES_NO_NATIVE, which src/watch/addon.ts reads
  * on first use: this file runs in its own worker, so the setting cannot leak into other suites).
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

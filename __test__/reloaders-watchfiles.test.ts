@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Change, getReloader, StatReloader, WatchfilesReloader, type ChangeBatch } from '../src/index.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/watch/addon.js';
 import { computeRoots } from '../src/reloaders/roots.js';
 import { WatchList } from '../src/reloaders/watch-list.js';
 

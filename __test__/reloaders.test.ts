@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeBatch } from '../src/batch.js';
+import { makeBatch } from '../src/watch/batch.js';
 import { BaseReloader, Change, StatReloader, WatchfilesReloader, WatchmanReloader, type ChangeBatch } from '../src/index.js';
 import { useWatchman } from './helpers/watchman.js';
 

@@ -13,8 +13,8 @@ import { ContentMemo } from '../src/run/content-memo.js';
 import { formatEvent } from '../src/run/format-event.js';
 import { makeColors } from '../src/run/colors.js';
 import { LoopGuard } from '../src/run/loop-guard.js';
-import { Change } from '../src/types.js';
-import { makeBatch } from '../src/batch.js';
+import { Change } from '../src/watch/types.js';
+import { makeBatch } from '../src/watch/batch.js';
 import {
   built,
   cleanupTemps,

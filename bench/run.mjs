@@ -21,7 +21,7 @@ import { removeTrees, TREES_DIR } from './lib/tree.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(BENCH_DIR);
-/** watchfiles-node's default step (src/options.ts DEFAULTS.step): the latency target is step + 5 ms. */
+/** watchfiles-node's default step (src/watch/options.ts DEFAULTS.step): the latency target is step + 5 ms. */
 const OUR_STEP_MS = 50;
 
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Subscription } from '../types.js';
+import type { Subscription } from '../watch/types.js';
 import type { Root } from './paths.js';
 
 export class MissingPath {

@@ -5,7 +5,7 @@
  * that is how users force polling inside tools they cannot edit.
  */
 import path from 'node:path';
-import { MAX_MS } from '../options.js';
+import { MAX_MS } from '../watch/options.js';
 import type { AwaitWriteFinishOptions, ChokidarOptions, Matcher, ResolvedChokidarOptions } from './types.js';
 
 const AWF_DEFAULTS: AwaitWriteFinishOptions = { stabilityThreshold: 2000, pollInterval: 100 };

@@ -5,7 +5,7 @@
  * watcher instance, so paths added together share one.
  */
 import fs from 'node:fs';
-import type { Subscription } from '../types.js';
+import type { Subscription } from '../watch/types.js';
 import { isAtOrBelow } from './paths.js';
 
 export interface WatchTarget {

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DefaultFilter } from '../filters.js';
-import type { Change, WatchFilter, WatchOptions } from '../types.js';
+import { DefaultFilter } from '../watch/filters.js';
+import type { Change, WatchFilter, WatchOptions } from '../watch/types.js';
 import { UsageError } from './usage-error.js';
 
 /** JavaScript, TypeScript and JSON sources: the Node counterpart of Python's PythonFilter. */

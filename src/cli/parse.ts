@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MAX_MS } from '../options.js';
+import { MAX_MS } from '../watch/options.js';
 import { RUN_DEFAULTS, type RunProcessOptions } from '../run/run-options.js';
 import { parseSocketAddress } from '../run/held-socket.js';
 import { splitCommand } from '../run/split-command.js';

@@ -1,5 +1,5 @@
 /** @parcel/watcher's event shape, and the translation of one of our batches into it. */
-import { Change, type ChangeBatch } from '../types.js';
+import { Change, type ChangeBatch } from '../watch/types.js';
 
 export type EventType = 'create' | 'update' | 'delete';
 export interface Event {

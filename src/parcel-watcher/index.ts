@@ -4,9 +4,9 @@
  * jest's haste map) through an npm `overrides` entry. See docs/parcel-watcher.md.
  */
 import fs from 'node:fs';
-import { DefaultFilter } from '../filters.js';
-import { subscribe as subscribeCore } from '../subscribe.js';
-import type { Subscription, WatchError } from '../types.js';
+import { DefaultFilter } from '../watch/filters.js';
+import { subscribe as subscribeCore } from '../watch/subscribe.js';
+import type { Subscription, WatchError } from '../watch/types.js';
 import { toEvents, type Event, type EventType } from './events.js';
 import { resolveParcelOptions, type BackendType, type Options } from './options.js';
 import { eventsSince, writeSnapshotFile } from './snapshot.js';

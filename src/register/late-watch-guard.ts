@@ -8,8 +8,8 @@
  * loads every file afresh and reports them again.
  */
 import fs from 'node:fs';
-import { makeBatch } from '../batch.js';
-import { Change, type ChangeBatch } from '../types.js';
+import { makeBatch } from '../watch/batch.js';
+import { Change, type ChangeBatch } from '../watch/types.js';
 
 interface Stamp {
   mtimeMs: number;

@@ -20,7 +20,7 @@ import { ChildLauncher } from '../run/child-launcher.js';
 import { WARM_SPARE_ENV } from '../run/warm-spare.js';
 import { assetMatcher, DEFAULT_ASSET_EXTENSIONS } from '../livereload/assets.js';
 import { LIVERELOAD_PORT, LiveReloadServer } from '../livereload/server.js';
-import type { FileChange } from '../types.js';
+import type { FileChange } from '../watch/types.js';
 import { formatAddress, HeldSocket, parseSocketAddress, SOCKET_ENV, stdioWithSocket, withListenPid } from '../run/held-socket.js';
 import { childExecArgv } from './exec-argv.js';
 import { LateWatchGuard } from './late-watch-guard.js';

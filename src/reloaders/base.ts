@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeBatch } from '../batch.js';
-import { checkMs } from '../options.js';
-import type { ChangeBatch } from '../types.js';
+import { makeBatch } from '../watch/batch.js';
+import { checkMs } from '../watch/options.js';
+import type { ChangeBatch } from '../watch/types.js';
 import { ReloaderEmitter } from './events.js';
 import { WatchList } from './watch-list.js';
 

@@ -3,7 +3,7 @@
  * `fileChanged` handlers answer with one ("handled, don't reload"), so listeners here are awaited in
  * order and their results collected.
  */
-import type { Change, ChangeBatch } from '../types.js';
+import type { Change, ChangeBatch } from '../watch/types.js';
 import type { BaseReloader } from './base.js';
 
 export interface ReloaderEvents {

@@ -5,7 +5,7 @@
  * why and how to fix it. A reloader forced by option (or WATCHFILES_RELOADER) that cannot start throws with
  * the real cause instead (a forced watchman: its EWATCHMAN error, at the first tick).
  */
-import { loadNative, nativeLoadError } from '../native.js';
+import { loadNative, nativeLoadError } from '../watch/addon.js';
 import type { BaseReloader } from './base.js';
 import { StatReloader } from './stat.js';
 import { findWatchmanConfig, watchmanInstalled } from '../watchman/connect.js';

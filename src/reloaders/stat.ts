@@ -5,8 +5,8 @@
  * Unlike Django's, it reports deletions, and files created under a watched glob.
  */
 import fs from 'node:fs';
-import { makeBatch } from '../batch.js';
-import { Change, type ChangeBatch, type FileChange } from '../types.js';
+import { makeBatch } from '../watch/batch.js';
+import { Change, type ChangeBatch, type FileChange } from '../watch/types.js';
 import { BaseReloader, positiveMs, sleep } from './base.js';
 
 export interface StatReloaderOptions {

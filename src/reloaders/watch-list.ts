@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { DefaultFilter } from '../filters.js';
-import { Change } from '../types.js';
+import { DefaultFilter } from '../watch/filters.js';
+import { Change } from '../watch/types.js';
 
 /** A directory watched through a glob, compiled once. */
 export interface GlobWatch {

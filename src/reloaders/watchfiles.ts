@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeBatch, mergeBatches } from '../batch.js';
-import { resolveOptions } from '../options.js';
-import { subscribe } from '../subscribe.js';
-import { Change, WatchError, type ChangeBatch, type FileChange, type Subscription, type WatchOptions } from '../types.js';
+import { makeBatch, mergeBatches } from '../watch/batch.js';
+import { resolveOptions } from '../watch/options.js';
+import { subscribe } from '../watch/subscribe.js';
+import { Change, WatchError, type ChangeBatch, type FileChange, type Subscription, type WatchOptions } from '../watch/types.js';
 import { BaseReloader, positiveMs } from './base.js';
 import { computeRoots, covers, rootKey, type WatchRoot } from './roots.js';
 import { ignoredBelow } from './watch-list.js';

@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeBatch } from '../batch.js';
-import { compileIgnoreGlobs, DefaultFilter } from '../filters.js';
-import { loadNative, nativeLoadError } from '../native.js';
-import { resolveOptions } from '../options.js';
+import { makeBatch } from '../watch/batch.js';
+import { compileIgnoreGlobs, DefaultFilter } from '../watch/filters.js';
+import { loadNative, nativeLoadError } from '../watch/addon.js';
+import { resolveOptions } from '../watch/options.js';
 import { StatReloader } from '../reloaders/stat.js';
-import { subscribe } from '../subscribe.js';
-import { WatchError, type ChangeBatch, type WatchOptions } from '../types.js';
+import { subscribe } from '../watch/subscribe.js';
+import { WatchError, type ChangeBatch, type WatchOptions } from '../watch/types.js';
 
 export type ReloaderKind = 'watchfiles' | 'stat' | 'watchman';
 

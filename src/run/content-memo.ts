@@ -15,8 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { makeBatch } from '../batch.js';
-import { Change, type ChangeBatch, type FileChange } from '../types.js';
+import { makeBatch } from '../watch/batch.js';
+import { Change, type ChangeBatch, type FileChange } from '../watch/types.js';
 
 export interface ContentMemoOptions {
   maxEntries?: number;

@@ -3,7 +3,7 @@
  * the register hook turn them into one-line messages (format-event.ts). Tests read them to know what
  * happened without parsing text.
  */
-import type { ChangeBatch, FileChange } from '../types.js';
+import type { ChangeBatch, FileChange } from '../watch/types.js';
 import type { StopResult } from './process-group.js';
 
 export type RunEvent =

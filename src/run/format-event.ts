@@ -3,7 +3,7 @@
  * child ended. Shared by runProcess's default output, the CLI and the register hook.
  */
 import path from 'node:path';
-import { Change, type FileChange } from '../types.js';
+import { Change, type FileChange } from '../watch/types.js';
 import type { Colors } from './colors.js';
 import type { RunEvent } from './events.js';
 import { LOOP_THRESHOLD, LOOP_WINDOW_MS } from './loop-guard.js';

@@ -11,7 +11,7 @@
  * generated module with a timestamp) is not recognised: a script that edits a source file right after
  * each restart (a benchmark, an end-to-end test) looks exactly the same, and must not be paused.
  */
-import type { FileChange } from '../types.js';
+import type { FileChange } from '../watch/types.js';
 
 export const LOOP_WINDOW_MS = 2000;
 export const LOOP_THRESHOLD = 4;

@@ -4,8 +4,8 @@
  */
 import { constants } from 'node:os';
 import type { StdioOptions } from 'node:child_process';
-import { checkMs } from '../options.js';
-import type { ChangeBatch, WatchOptions } from '../types.js';
+import { checkMs } from '../watch/options.js';
+import type { ChangeBatch, WatchOptions } from '../watch/types.js';
 import type { RunEventHandler } from './events.js';
 import type { ReloaderKind } from './change-source.js';
 import type { TargetType } from './target.js';

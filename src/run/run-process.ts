@@ -5,7 +5,7 @@
  */
 import type { StdioOptions } from 'node:child_process';
 import path from 'node:path';
-import { resolveOptions, resolvePaths } from '../options.js';
+import { resolveOptions, resolvePaths } from '../watch/options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
 import { colorEnabled, makeColors } from './colors.js';
@@ -21,7 +21,7 @@ import { formatAddress, HeldSocket, stdioWithSocket, withListenPid } from './hel
 import { withPreload } from './preload.js';
 import { assetMatcher } from '../livereload/assets.js';
 import { LIVERELOAD_PORT, LiveReloadServer } from '../livereload/server.js';
-import type { FileChange } from '../types.js';
+import type { FileChange } from '../watch/types.js';
 
 /** The longest a child's graceful close of its servers may take before it exits anyway (ms; also at most sigintTimeout). */
 const GRACEFUL_MAX_MS = 2000;

@@ -5,8 +5,8 @@
  * restart is under way join it instead of causing another one.
  */
 import type { ChildProcess } from 'node:child_process';
-import { makeBatch, mergeBatches } from '../batch.js';
-import { Change, type ChangeBatch, type FileChange } from '../types.js';
+import { makeBatch, mergeBatches } from '../watch/batch.js';
+import { Change, type ChangeBatch, type FileChange } from '../watch/types.js';
 import type { RunEventHandler } from './events.js';
 import { BurstGate } from './burst-gate.js';
 import { ContentMemo } from './content-memo.js';

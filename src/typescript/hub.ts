@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultFilter } from '../filters.js';
-import { subscribe } from '../subscribe.js';
-import { Change, type ChangeBatch, type Subscription, type WatchError } from '../types.js';
+import { DefaultFilter } from '../watch/filters.js';
+import { subscribe } from '../watch/subscribe.js';
+import { Change, type ChangeBatch, type Subscription, type WatchError } from '../watch/types.js';
 
 /** ts.FileWatcherEventKind */
 export const FileEventKind = { Created: 0, Changed: 1, Deleted: 2 } as const;

@@ -13,9 +13,9 @@ import path from 'node:path';
 import { SubscriptionSet } from '../chokidar/subscriptions.js';
 import { compileIgnored, type IgnoreMatcher } from '../chokidar/ignored.js';
 import type { Matcher } from '../chokidar/types.js';
-import { DefaultFilter } from '../filters.js';
-import { subscribe } from '../subscribe.js';
-import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../types.js';
+import { DefaultFilter } from '../watch/filters.js';
+import { subscribe } from '../watch/subscribe.js';
+import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../watch/types.js';
 import { ancestorsOf, planTargets, type WatchedItems } from '../webpack/targets.js';
 
 /** Batching asked of the core: an edit reaches Vite ~5 ms after the editor's last write. */

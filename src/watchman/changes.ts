@@ -4,7 +4,7 @@
  * renamed over the original) is `real: exists, not new` = modified, and the temp file `new, gone` = nothing.
  */
 import path from 'node:path';
-import { Change, type FileChange } from '../types.js';
+import { Change, type FileChange } from '../watch/types.js';
 import type { WatchmanFile } from './client.js';
 
 export interface RootView {

@@ -5,7 +5,7 @@
  * add BSER and spawn the `watchman` CLI on every connect to find the socket, which we need only once.
  */
 import net from 'node:net';
-import { WatchError } from '../types.js';
+import { WatchError } from '../watch/types.js';
 
 export type WatchmanResponse = Record<string, unknown> & { error?: string; version?: string; warning?: string };
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WatchError } from '../types.js';
+import { WatchError } from '../watch/types.js';
 import { WatchmanClient } from './client.js';
 
 /** The capabilities the backend relies on (all in watchman 4.9, the oldest server we test against). */

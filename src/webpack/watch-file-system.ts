@@ -13,10 +13,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_IGNORE_DIRS, DefaultFilter } from '../filters.js';
-import { subscribe } from '../subscribe.js';
+import { DEFAULT_IGNORE_DIRS, DefaultFilter } from '../watch/filters.js';
+import { subscribe } from '../watch/subscribe.js';
 import { SubscriptionSet, type WatchTarget } from '../chokidar/subscriptions.js';
-import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../types.js';
+import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../watch/types.js';
 import { compileIgnored, type CompiledIgnored } from './ignored.js';
 import { ancestorsOf, collectItems, planTargets, type WatchedItems } from './targets.js';
 import { EXISTENCE_ONLY, mtimeAccuracy, observe, type TimeInfoEntries, type TimeInfoEntry } from './time-info.js';

@@ -1,5 +1,5 @@
 //! Decides from a path alone whether it is ignored, so ignored directories never cost a watch and ignored
-//! entries never cross into JavaScript. The rules match src/filters.ts (a test checks the lists agree):
+//! entries never cross into JavaScript. The rules match src/watch/filters.ts (a test checks the lists agree):
 //! default directory names and editor-temp globs apply to every component below a root; a user glob
 //! without a slash matches any component's name, one with a slash the path relative to the root;
 //! `.gitignore` files are honoured when asked.

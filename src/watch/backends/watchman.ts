@@ -11,9 +11,9 @@ import path from 'node:path';
 import { makeBatch, mergeBatches } from '../batch.js';
 import type { ResolvedOptions } from '../options.js';
 import { Change, WatchError, type ChangeBatch, type FileChange } from '../types.js';
-import type { WatchmanClient, SubscriptionPdu } from '../watchman/client.js';
-import { connectWatchman } from '../watchman/connect.js';
-import { excludeDirsExpression, recrawlCount, toChanges, type RootView } from '../watchman/changes.js';
+import type { WatchmanClient, SubscriptionPdu } from '../../watchman/client.js';
+import { connectWatchman } from '../../watchman/connect.js';
+import { excludeDirsExpression, recrawlCount, toChanges, type RootView } from '../../watchman/changes.js';
 import { checkRoot, makeIgnore } from './ignore.js';
 import type { BackendHandle, BackendSinks } from './types.js';
 

@@ -13,9 +13,9 @@ import { makeIgnore } from './backends/ignore.js';
 import { diff, scan, type Entry, type Snapshot } from './backends/js-poll.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { WatchError, type ChangeBatch, type WatchOptions } from './types.js';
-import { excludeDirsExpression, toChanges } from './watchman/changes.js';
-import { connectWatchman } from './watchman/connect.js';
-import type { WatchmanFile } from './watchman/client.js';
+import { excludeDirsExpression, toChanges } from '../watchman/changes.js';
+import { connectWatchman } from '../watchman/connect.js';
+import type { WatchmanFile } from '../watchman/client.js';
 
 /** The options that decide what a snapshot or a since-query covers. */
 export type SinceOptions = Pick<WatchOptions, 'ignore' | 'filter' | 'recursive' | 'ignorePermissionDenied'>;

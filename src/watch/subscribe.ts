@@ -7,7 +7,7 @@ import { startNative } from './backends/native.js';
 import { startWatchman } from './backends/watchman.js';
 import type { BackendHandle } from './backends/types.js';
 import { makeBatch } from './batch.js';
-import { loadNative, nativeLoadError } from './native.js';
+import { loadNative, nativeLoadError } from './addon.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { WatchError, type ChangeBatch, type Subscription, type WatchOptions } from './types.js';
 

@@ -2,9 +2,11 @@
  * Loads the native addon through the napi-generated loader (../index.js), once. When no binary fits this
  * platform the reason is kept, so the caller can fall back to polling and say why in one line.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-import type * as Generated from '../index.js';
+import type * as Generated from '../../index.js';
 
 // The binding's types are the ones napi generates from crates/node (index.d.ts): never re-typed here.
 export type NativeChange = Generated.NativeChange;
@@ -36,10 +38,19 @@ function tryLoad(): { binding?: NativeBinding; reason?: string } {
   const chosen = process.env.WATCHFILES_NATIVE_LIBRARY_PATH;
   try {
     const require = createRequire(import.meta.url);
-    return { binding: require(chosen || '../index.cjs') as NativeBinding };
+    return { binding: require(chosen || generatedLoader()) as NativeBinding };
   } catch (error) {
     return { reason: explainLoadFailure(error, chosen) };
   }
+}
+
+/**
+ * napi's generated loader sits at the package root: one level above the bundle in dist/, two above this file
+ * when it runs from source (the tests).
+ */
+function generatedLoader(): string {
+  const fromBundle = fileURLToPath(new URL('../index.cjs', import.meta.url));
+  return existsSync(fromBundle) ? fromBundle : fileURLToPath(new URL('../../index.cjs', import.meta.url));
 }
 
 /** The platform package napi's release layout publishes for this machine, or undefined where none exists. */

@@ -3,7 +3,7 @@
  * back (one call per batch) into ChangeBatch objects and WatchErrors.
  */
 import { makeBatch } from '../batch.js';
-import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions } from '../native.js';
+import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions } from '../addon.js';
 import type { ResolvedOptions } from '../options.js';
 import { WatchError, type FileChange, type WatchErrorCode } from '../types.js';
 import type { BackendHandle, BackendSinks } from './types.js';

@@ -9,7 +9,7 @@ import type { AwaitWriteFinishOptions, PathEventName } from './types.js';
 /** How long a held file may stay missing before its entry is dropped without an event. */
 const VANISHED_MS = 2000;
 
-interface Pending {
+interface HeldWrite {
   event: PathEventName;
   lastChange: number;
   /** When stat() first found the file gone. */
@@ -18,7 +18,7 @@ interface Pending {
 }
 
 export class WriteFinish {
-  private readonly pending = new Map<string, Pending>();
+  private readonly held = new Map<string, HeldWrite>();
 
   constructor(
     private readonly options: AwaitWriteFinishOptions,
@@ -26,34 +26,34 @@ export class WriteFinish {
   ) {}
 
   has(key: string): boolean {
-    return this.pending.has(key);
+    return this.held.has(key);
   }
 
   /** Another event for a held path: the quiet period starts again. */
   touch(key: string): void {
-    const p = this.pending.get(key);
+    const p = this.held.get(key);
     if (p) p.lastChange = Date.now();
   }
 
   /** Holds `event` for `key` until `abs` is stable; `done` gets the final stats, or the error that ended the wait. */
   wait(key: string, abs: string, event: PathEventName, done: (stats?: fs.Stats, error?: Error) => void): void {
-    if (this.pending.has(key)) return this.touch(key);
-    const entry: Pending = { event, lastChange: Date.now() };
-    this.pending.set(key, entry);
+    if (this.held.has(key)) return this.touch(key);
+    const entry: HeldWrite = { event, lastChange: Date.now() };
+    this.held.set(key, entry);
     const poll = (prev?: fs.Stats) => {
       fs.stat(abs, (error, stats) => {
-        if (this.pending.get(key) !== entry) return;
+        if (this.held.get(key) !== entry) return;
         if (error?.code === 'ENOENT') {
           // Removed while being written: keep the entry, so its unlink (which follows) cancels it and
           // neither event is emitted, as in chokidar. Keep looking in case it comes back; give up
           // quietly if no unlink arrives within VANISHED_MS.
           entry.vanishedAt ??= Date.now();
           if (Date.now() - entry.vanishedAt < VANISHED_MS) this.schedule(entry, () => poll(prev));
-          else this.pending.delete(key);
+          else this.held.delete(key);
           return;
         }
         if (error) {
-          this.pending.delete(key);
+          this.held.delete(key);
           done(undefined, error);
           return;
         }
@@ -61,7 +61,7 @@ export class WriteFinish {
         const now = Date.now();
         if (prev && stats.size !== prev.size) entry.lastChange = now;
         if (now - entry.lastChange >= this.options.stabilityThreshold) {
-          this.pending.delete(key);
+          this.held.delete(key);
           done(stats);
         } else {
           this.schedule(entry, () => poll(stats));
@@ -73,19 +73,19 @@ export class WriteFinish {
 
   /** Drops a held event (its file was removed) and says which one it was. */
   cancel(key: string): PathEventName | undefined {
-    const p = this.pending.get(key);
+    const p = this.held.get(key);
     if (!p) return undefined;
     clearTimeout(p.timer);
-    this.pending.delete(key);
+    this.held.delete(key);
     return p.event;
   }
 
   clear(): void {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
+    for (const p of this.held.values()) clearTimeout(p.timer);
+    this.held.clear();
   }
 
-  private schedule(entry: Pending, fn: () => void): void {
+  private schedule(entry: HeldWrite, fn: () => void): void {
     entry.timer = setTimeout(fn, this.options.pollInterval);
     if (!this.persistent) entry.timer.unref();
   }

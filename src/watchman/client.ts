@@ -28,7 +28,7 @@ export interface WatchmanFile {
   type?: string;
 }
 
-interface Pending {
+interface AwaitedReply {
   resolve(value: WatchmanResponse): void;
   reject(error: WatchError): void;
   command: string;
@@ -36,7 +36,7 @@ interface Pending {
 
 export class WatchmanClient {
   private readonly socket: net.Socket;
-  private readonly pending: Pending[] = [];
+  private readonly awaiting: AwaitedReply[] = [];
   private buffer = '';
   private closedError: WatchError | undefined;
   private onSubscription: (pdu: SubscriptionPdu) => void = () => {};
@@ -75,7 +75,7 @@ export class WatchmanClient {
   command(args: unknown[]): Promise<WatchmanResponse> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject, command: String(args[0]) });
+      this.awaiting.push({ resolve, reject, command: String(args[0]) });
       // A pending reply keeps Node alive even on a weak connection: someone awaits it.
       this.socket.ref();
       this.socket.write(`${JSON.stringify(args)}\n`);
@@ -95,7 +95,7 @@ export class WatchmanClient {
   /** Lets Node exit while the connection idles (the caller keeps the process alive if it wants to). */
   unref(): void {
     this.weak = true;
-    if (!this.pending.length) this.socket.unref();
+    if (!this.awaiting.length) this.socket.unref();
   }
 
   get closed(): boolean {
@@ -106,7 +106,7 @@ export class WatchmanClient {
     if (this.closedError) return;
     this.closedError = new WatchError('ECLOSED', 'the watchman connection was closed');
     this.socket.destroy();
-    for (const p of this.pending.splice(0)) p.reject(this.closedError);
+    for (const p of this.awaiting.splice(0)) p.reject(this.closedError);
   }
 
   private receive(chunk: string): void {
@@ -132,9 +132,9 @@ export class WatchmanClient {
       if (typeof value.subscription === 'string') this.onSubscription(value as unknown as SubscriptionPdu);
       return;
     }
-    const p = this.pending.shift();
+    const p = this.awaiting.shift();
     if (!p) return;
-    if (this.weak && !this.pending.length) this.socket.unref();
+    if (this.weak && !this.awaiting.length) this.socket.unref();
     if (typeof value.error === 'string') {
       p.reject(new WatchError('EWATCHMAN', `watchman ${p.command} failed: ${value.error}`));
     } else p.resolve(value);
@@ -143,7 +143,7 @@ export class WatchmanClient {
   private fail(error: WatchError): void {
     if (this.closedError) return;
     this.closedError = error;
-    for (const p of this.pending.splice(0)) p.reject(error);
+    for (const p of this.awaiting.splice(0)) p.reject(error);
     this.onClose(error);
   }
 }

@@ -41,7 +41,9 @@ export function getReloader(options: GetReloaderOptions = {}): BaseReloader {
     const source = reloader !== undefined ? 'option "reloader"' : 'environment variable WATCHFILES_RELOADER';
     throw new TypeError(`getReloader: ${source} must be one of 'stat', 'watchfiles', 'watchman', got ${JSON.stringify(forced)}`);
   }
-  const stat = () => new StatReloader(interval === undefined ? {} : { interval });
+  // The watcher options go to whichever reloader is chosen: StatReloader honours them too (or refuses one by name).
+  const { timeout: _timeout, ...statOptions } = watchOptions;
+  const stat = () => new StatReloader(interval === undefined ? statOptions : { ...statOptions, interval });
   const watchfiles = () => new WatchfilesReloader(watchOptions);
 
   const watchman = () => new WatchmanReloader(watchOptions);

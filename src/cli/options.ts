@@ -26,7 +26,7 @@ function watchFlag(name: WatchOptionName): CliOption {
   const spec = optionSpec(name)!;
   const cli = spec.cli!;
   const isBool = spec.kind === 'bool';
-  const dflt = cli.default ?? (isBool ? 'false' : 'default' in spec ? String(spec.default) : 'none');
+  const dflt = cli.default ?? (isBool ? 'false' : spec.kind === 'ms' || spec.kind === 'oneOf' ? String(spec.default ?? 'none') : 'none');
   return {
     name: cli.flag,
     type: isBool ? 'boolean' : 'string',

@@ -23,9 +23,6 @@ export interface WatchfilesReloaderOptions extends ReloaderWatchOptions {
   timeout?: number;
 }
 
-/** The option names WatchfilesReloader hands to the watcher. */
-export const PASSED_THROUGH: ReadonlySet<string> = RELOADER_OPTIONS;
-
 interface Sub {
   readonly subscription: Subscription;
   readonly roots: readonly WatchRoot[];
@@ -54,7 +51,7 @@ export class WatchfilesReloader extends BaseReloader {
     const watchOptions: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
       if (key === 'timeout') continue;
-      if (!PASSED_THROUGH.has(key)) throw new TypeError(`WatchfilesReloader: unknown option "${key}"`);
+      if (!RELOADER_OPTIONS.has(key)) throw new TypeError(`WatchfilesReloader: unknown option "${key}"`);
       watchOptions[key] = value;
     }
     this.timeout = positiveMs('WatchfilesReloader', 'timeout', options.timeout, 1000);

@@ -5,6 +5,7 @@
  */
 import type { StdioOptions } from 'node:child_process';
 import path from 'node:path';
+import { rejectUnsupported } from '../watch/option-table.js';
 import { resolveOptions, resolvePaths } from '../watch/options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
@@ -52,6 +53,8 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   // Validate the watcher's options now, once: a typo throws here rather than from the promise, and the
   // change source takes the result as it is.
   const watchOptions = resolveOptions(roots, o.changeSource === 'watchman' ? { ...o.watch, backend: 'watchman' } : o.watch);
+  // What the stat change source cannot honour is refused here too, before anything starts.
+  if (o.changeSource === 'stat') rejectUnsupported(watchOptions as unknown as Record<string, unknown>, 'stat');
 
   const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
   let stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];

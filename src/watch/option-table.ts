@@ -21,7 +21,7 @@ export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_LABELS: Record<BackendName, string> = {
   native: 'the native core',
   'js-poll': 'the JS poller',
-  stat: 'the stat change source',
+  stat: "StatReloader (change source 'stat')",
   watchman: 'watchman',
 };
 
@@ -66,8 +66,8 @@ export const WATCH_OPTIONS = {
     // The runner's default (RUN_DEFAULTS.step) is shorter; its flag shows that one.
     cli: { flag: 'step', placeholder: 'ms', default: '20', help: 'Quiet time after the last change before a restart' },
     support: {
-      'js-poll': { note: 'counted from the pass that found the change' },
-      stat: { note: 'counted from the pass that found the change' },
+      'js-poll': { note: 'yes, from the pass that found the change' },
+      stat: { note: 'yes, from the pass that found the change' },
     },
   },
   signal: { kind: 'custom', readme: { default: '—', meaning: 'an `AbortSignal` that ends the watch' } },
@@ -136,7 +136,7 @@ export const WATCH_OPTIONS = {
     kind: 'bool', default: false, reloader: true,
     readme: { default: '`false`', meaning: 'skip unreadable directories instead of failing with `EACCES`' },
     cli: { flag: 'ignore-permission-denied', value: true, help: 'Skip directories that cannot be read instead of failing' },
-    support: { stat: { note: 'unreadable directories are always skipped' } },
+    support: { stat: { note: 'unreadable directories are always skipped' }, watchman: { note: 'unused: the server reads the tree' } },
   },
   persistent: { kind: 'bool', default: true, readme: { default: '`true`', meaning: 'keep the process alive while watching' } },
   vcsSettle: {
@@ -257,11 +257,14 @@ export function rejectUnsupported(options: Record<string, unknown>, backend: Bac
   }
 }
 
+/** Options of the API around a watcher (not of how a backend watches): every backend is equal there. */
+const API_ONLY: ReadonlySet<string> = new Set(['timeout', 'yieldOnTimeout', 'persistent', 'backend']);
+
 /** The README's "which backend honours what" table, generated from the table (a test keeps README.md equal). */
 export function supportMarkdown(): string {
   const head = `| option | ${BACKENDS.map((b) => BACKEND_LABELS[b]).join(' | ')} |`;
   const rule = `|---|${BACKENDS.map(() => '---').join('|')}|`;
-  const rows = WATCH_OPTION_NAMES.filter((n) => (WATCH_OPTIONS[n] as OptionSpec).kind !== 'custom').map((n) => {
+  const rows = WATCH_OPTION_NAMES.filter((n) => (WATCH_OPTIONS[n] as OptionSpec).kind !== 'custom' && !API_ONLY.has(n)).map((n) => {
     const cells = BACKENDS.map((b) => {
       const s = supportOf(n, b);
       return s === true ? 'yes' : 'rejects' in s ? `rejected (\`${JSON.stringify(s.rejects)}\`)` : s.note;

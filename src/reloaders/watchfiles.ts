@@ -31,9 +31,7 @@ interface Sub {
 export class WatchfilesReloader extends BaseReloader {
   readonly name: string = 'watchfiles';
   readonly timeout: number;
-  /** What subscribe() is given; WatchmanReloader adds its backend. */
-  protected readonly watchOptions: WatchOptions;
-  /** The same, validated once here: each subscription derives its own from it without validating again. */
+  /** The watcher options, validated once here: each subscription derives its own from them without validating again (WatchmanReloader sets its backend). */
   protected resolved: ResolvedOptions;
   private subs: Sub[] = [];
   /** Root key -> the subscription whose events for that root are kept (one per root, so none twice). */
@@ -57,7 +55,6 @@ export class WatchfilesReloader extends BaseReloader {
     this.timeout = positiveMs('WatchfilesReloader', 'timeout', options.timeout, 1000);
     // Validate now, so a bad option throws here rather than at the first tick.
     this.resolved = resolveOptions(process.cwd(), watchOptions);
-    this.watchOptions = watchOptions;
   }
 
   /** The directories watched now (after the last tick), each recursive or not. */

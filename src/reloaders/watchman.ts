@@ -25,7 +25,6 @@ export class WatchmanReloader extends WatchfilesReloader {
       }
     }
     super(options);
-    this.watchOptions.backend = 'watchman';
     this.resolved = deriveResolved(this.resolved, { backend: 'watchman' });
   }
 }

@@ -43,3 +43,28 @@ describe('unknown options', () => {
     expect(err!.message.split("'").length % 2).toBe(1);
   });
 });
+
+describe('--change-source, and its old name --reloader', () => {
+  it('--change-source sets the runner option changeSource; --backend watchman sets the watcher backend', async () => {
+    const dir = tempDir();
+    const parsed = await parseCli(['--change-source', 'stat', 'node -e 0', dir], dir);
+    expect(parsed.kind === 'run' && parsed.options.changeSource).toBe('stat');
+    expect(parsed.kind === 'run' && parsed.warnings).toEqual([]);
+    const watchman = await parseCli(['--backend', 'watchman', 'node -e 0', dir], dir);
+    expect(watchman.kind === 'run' && watchman.options.backend).toBe('watchman');
+    await expect(parseCli(['--backend', 'watchman', '--change-source', 'stat', 'node -e 0', dir], dir)).rejects.toThrow(
+      '--backend watchman cannot be combined with --change-source stat',
+    );
+  });
+
+  it.each([
+    ['watchfiles', 'native'],
+    ['stat', 'stat'],
+    ['watchman', 'watchman'],
+  ])('--reloader %s still works as --change-source %s, with one warning naming the new flag', async (old, now) => {
+    const dir = tempDir();
+    const parsed = await parseCli(['--reloader', old, 'node -e 0', dir], dir);
+    expect(parsed.kind === 'run' && parsed.options.changeSource).toBe(now);
+    expect(parsed.kind === 'run' && parsed.warnings).toEqual([`--reloader is deprecated: write --change-source ${now}`]);
+  });
+});

@@ -80,7 +80,9 @@ describe('watchfiles CLI: usage', () => {
     [['--debounce', '0', 'node a.js'], /--debounce must be a number of ms from 1 to 2147483647/],
     [['--debounce', '10', '--step', '100', 'node a.js'], /--debounce \(10\) must not be smaller than --step \(100\)/],
     [['--target-type', 'script', 'node a.js'], /--target-type must be one of auto, command, function/],
+    [['--change-source', 'chokidar', 'node a.js'], /--change-source must be one of native, stat, watchman/],
     [['--reloader', 'chokidar', 'node a.js'], /--reloader must be one of watchfiles, stat, watchman/],
+    [['--change-source', 'stat', '--reloader', 'watchman', 'node a.js'], /--change-source stat and its old name --reloader watchman disagree/],
     [['--stop-signal', 'SIGNOPE', 'node a.js'], /--stop-signal must be a signal name/],
     [['npm run build && node a.js'], /uses shell syntax \(&&\); add --shell/],
     [['no-such-command-xyz serve'], /command not found: "no-such-command-xyz"/],
@@ -228,11 +230,11 @@ export function build() {
     expect(JSON.parse(lines()[1]!).changes).toEqual([['added', path.join(dir, 'src', 'a.txt')]]);
   });
 
-  it('--reloader stat watches by polling file stats', async () => {
+  it('--change-source stat watches by polling file stats', async () => {
     const dir = tempDir();
     writeServerProject(dir, 's1');
     const port = await freePort();
-    const run = cli(['--reloader', 'stat', '--poll-delay', '100', 'node server.mjs'], dir, { PORT: String(port) });
+    const run = cli(['--change-source', 'stat', '--poll-delay', '100', 'node server.mjs'], dir, { PORT: String(port) });
     await run.waitForOutput(/watching \. with stat \(polling: StatReloader, every 100 ms\)/);
     await waitForBody(port, 's1');
     setMessage(dir, 's2');

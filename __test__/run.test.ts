@@ -302,7 +302,9 @@ setInterval(() => {}, 1000);
     expect(() => runProcess(dir, 'node a.js', { sigintTimeout: -1 })).toThrow(/"sigintTimeout"/);
     expect(() => runProcess(dir, 'node a.js', { stopSignal: 'SIGNOPE' as NodeJS.Signals })).toThrow(/"stopSignal"/);
     expect(() => runProcess(dir, 'node a.js', { targetType: 'script' as never })).toThrow(/"targetType"/);
-    expect(() => runProcess(dir, 'node a.js', { reloader: 'chokidar' as never })).toThrow(/"reloader"/);
+    expect(() => runProcess(dir, 'node a.js', { changeSource: 'chokidar' as never })).toThrow(/"changeSource" must be one of 'native', 'stat', 'watchman'/);
+    expect(() => runProcess(dir, 'node a.js', { reloader: 'chokidar' as never })).toThrow(/"reloader" \(now "changeSource"\)/);
+    expect(() => runProcess(dir, 'node a.js', { changeSource: 'stat', reloader: 'watchfiles' })).toThrow(/disagree; pass "changeSource" only/);
     expect(() => runProcess(dir, 'node a.js', { bogus: 1 } as never)).toThrow(/unknown option "bogus"/);
     expect(() => runProcess(dir, 'node a.js', { debounce: 'fast' } as never)).toThrow(/"debounce"/);
     expect(() => runProcess(dir, './app.js:main', { targetType: 'function', args: [1] as never })).toThrow(/"args"/);
@@ -317,11 +319,11 @@ setInterval(() => {}, 1000);
     expect(fs.readFileSync(path.join(dir, 'shell.txt'), 'utf8').trim()).toMatch(/sh$/);
   });
 
-  it('watches with the StatReloader when reloader is "stat"', async () => {
+  it('watches with the StatReloader when changeSource is "stat"', async () => {
     const dir = tempDir();
     writeServerProject(dir, 'a');
     const port = await freePort();
-    const run = start(dir, 'node server.mjs', { env: { PORT: String(port) }, reloader: 'stat', pollDelay: 100 });
+    const run = start(dir, 'node server.mjs', { env: { PORT: String(port) }, changeSource: 'stat', pollDelay: 100 });
     await waitForBody(port, 'a');
     expect(run.of('watching')[0]!.backend).toBe('stat');
     setMessage(dir, 'bb');

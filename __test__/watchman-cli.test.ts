@@ -1,5 +1,5 @@
 /**
- * The `watchfiles` command on a watchman server: --backend watchman and --reloader watchman restart a dev
+ * The `watchfiles` command on a watchman server: --backend, --change-source (and its old name --reloader) watchman restart a dev
  * server through a private server; an unreachable one fails with the EWATCHMAN message, exit 1.
  */
 import path from 'node:path';
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 describe('watchfiles CLI on watchman', () => {
-  it.each([['--backend'], ['--reloader']])('%s watchman restarts the server on change', async (flag) => {
+  it.each([['--backend'], ['--change-source'], ['--reloader']])('%s watchman restarts the server on change', async (flag) => {
     const dir = tempDir();
     writeServerProject(dir, 'w1');
     const port = await freePort();

@@ -1,7 +1,11 @@
 /**
  * Every option of the `watchfiles` command in one table: parseArgs reads its config from it and --help
  * prints it, so the two never disagree. The first group mirrors Python's watchfiles CLI; the rest is ours.
+ * The watcher's flags come from the watcher's option table (watchFlag), and parse.ts reads them back
+ * through the same table.
  */
+import { optionSpec, type WatchOptionName } from '../watch/option-table.js';
+import { CHANGE_SOURCES } from '../run/change-source-names.js';
 
 export interface CliOption {
   name: string;
@@ -13,6 +17,25 @@ export interface CliOption {
   /** The default as --help shows it. */
   default: string;
   help: string;
+  /** Set for a flag of a watcher option: the option it sets. */
+  watchOption?: WatchOptionName;
+}
+
+/** The flag of a watcher option, as its entry in the watcher's option table describes it. */
+function watchFlag(name: WatchOptionName): CliOption {
+  const spec = optionSpec(name)!;
+  const cli = spec.cli!;
+  const isBool = spec.kind === 'bool';
+  const dflt = cli.default ?? (isBool ? 'false' : spec.kind === 'ms' || spec.kind === 'oneOf' ? String(spec.default ?? 'none') : 'none');
+  return {
+    name: cli.flag,
+    type: isBool ? 'boolean' : 'string',
+    ...(spec.kind === 'globs' ? { multiple: true } : {}),
+    ...(isBool ? {} : { value: cli.placeholder ?? (spec.kind === 'oneOf' ? spec.values.join('|') : 'value') }),
+    default: dflt,
+    help: cli.help,
+    watchOption: name,
+  };
 }
 
 export const CLI_OPTIONS: readonly CliOption[] = [
@@ -23,21 +46,22 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'sigint-timeout', type: 'string', value: 's', default: '5', help: 'Seconds to wait after the stop signal before SIGKILL to the whole process group' },
   { name: 'sigkill-timeout', type: 'string', value: 's', default: '1', help: 'Seconds to wait after SIGKILL for the process group to be gone' },
   { name: 'grace-period', type: 'string', value: 's', default: '0', help: 'Seconds after each start during which changes are ignored' },
-  { name: 'non-recursive', type: 'boolean', default: 'false', help: 'Watch only the top level of each path, not sub-directories' },
-  { name: 'ignore-permission-denied', type: 'boolean', default: 'false', help: 'Skip directories that cannot be read instead of failing' },
+  watchFlag('recursive'),
+  watchFlag('ignorePermissionDenied'),
   { name: 'verbose', type: 'boolean', default: 'false', help: 'Also print debug lines (pids, signals, ignored changes); same as --verbosity debug' },
   { name: 'verbosity', type: 'string', value: 'warning|info|debug', default: 'info', help: 'How much to print' },
   { name: 'version', type: 'boolean', short: 'V', default: 'false', help: 'Print the version and exit' },
   { name: 'ext', type: 'string', value: 'js,ts,json', default: 'all', help: 'Only restart for files with these extensions' },
-  { name: 'ignore', type: 'string', multiple: true, value: 'glob', default: 'none', help: 'Ignore paths matching a glob (repeatable): a glob without / matches any path component (*.log, dist), one with / matches from the watched path (src/gen/**)' },
-  { name: 'gitignore', type: 'boolean', default: 'false', help: 'Also ignore what .gitignore files ignore' },
-  { name: 'debounce', type: 'string', value: 'ms', default: '1600', help: 'Longest time a batch of changes may collect before a restart' },
-  { name: 'step', type: 'string', value: 'ms', default: '20', help: 'Quiet time after the last change before a restart' },
-  { name: 'force-polling', type: 'boolean', default: 'false (env WATCHFILES_FORCE_POLLING)', help: 'Poll instead of using OS file events' },
-  { name: 'poll-delay', type: 'string', value: 'ms', default: '300 (env WATCHFILES_POLL_DELAY_MS)', help: 'Poll interval when polling (and the stat interval of --reloader stat)' },
-  { name: 'reloader', type: 'string', value: 'watchfiles|stat|watchman', default: 'native watcher, else the JS poller', help: 'watchfiles: native OS events (fails without the binary); stat: stat every watched file each --poll-delay (pure JS, works anywhere); watchman: a watchman server watches (WATCHMAN_SOCK, else `watchman get-sockname`), fails if none is reachable' },
-  { name: 'backend', type: 'string', value: 'native|watchman', default: 'native', help: 'What watches: the native core, or a watchman server shared with other tools (same as --reloader watchman)' },
-  { name: 'no-vcs-settle', type: 'boolean', default: 'false', help: 'Restart during a git checkout/rebase instead of once it is over' },
+  watchFlag('ignore'),
+  watchFlag('gitignore'),
+  watchFlag('debounce'),
+  watchFlag('step'),
+  watchFlag('forcePolling'),
+  watchFlag('pollDelay'),
+  { name: 'change-source', type: 'string', value: CHANGE_SOURCES.join('|'), default: 'native watcher, else the JS poller', help: 'What detects changes. native: OS events through the native core (fails without the binary); stat: stat every watched file each --poll-delay (pure JS, works anywhere); watchman: a watchman server watches (WATCHMAN_SOCK, else `watchman get-sockname`), fails if none is reachable' },
+  { name: 'reloader', type: 'string', value: 'watchfiles|stat|watchman', default: 'none', help: 'Deprecated: the old name of --change-source (watchfiles there is native)' },
+  watchFlag('backend'),
+  watchFlag('vcsSettle'),
   { name: 'clear', type: 'boolean', default: 'false', help: 'Clear the terminal before each restart (when stdout is a terminal)' },
   { name: 'stop-signal', type: 'string', value: 'signal', default: 'SIGINT', help: 'Signal sent to the process group to stop it (SIGTERM, SIGHUP, ...)' },
   { name: 'shell', type: 'boolean', default: 'false', help: 'Run the command through /bin/sh -c (cmd.exe on Windows), for &&, |, $VAR and globs' },

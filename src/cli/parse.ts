@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MAX_MS } from '../watch/options.js';
+import { DEFAULTS, MAX_MS, optionSpec, type WatchOptionName } from '../watch/option-table.js';
+import { CHANGE_SOURCES, type ChangeSourceName } from '../run/change-source-names.js';
 import { RUN_DEFAULTS, type RunProcessOptions } from '../run/run-options.js';
 import { parseSocketAddress } from '../run/held-socket.js';
 import { splitCommand } from '../run/split-command.js';
@@ -90,10 +91,10 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
   const ignorePaths = typeof v['ignore-paths'] === 'string' ? v['ignore-paths'].split(',').map((s) => s.trim()).filter(Boolean) : [];
   const filterName = typeof v.filter === 'string' ? v.filter : 'default';
   const { filter, description } = await buildFilter(filterName, ignorePaths, extensions, cwd);
-  const reloader = v.reloader === undefined ? undefined : (oneOf(v, 'reloader', ['watchfiles', 'stat', 'watchman'] as const, 'watchfiles') as 'watchfiles' | 'stat' | 'watchman');
+  const changeSource = changeSourceFlag(v, warnings);
   const backend = v.backend === undefined ? undefined : (oneOf(v, 'backend', ['native', 'watchman'] as const, 'native') as 'native' | 'watchman');
-  if (backend === 'watchman' && reloader !== undefined && reloader !== 'watchman') {
-    throw new UsageError(`--backend watchman cannot be combined with --reloader ${reloader}`);
+  if (backend === 'watchman' && changeSource !== undefined && changeSource !== 'watchman') {
+    throw new UsageError(`--backend watchman cannot be combined with --change-source ${changeSource}`);
   }
 
   const options: RunProcessOptions = {
@@ -102,8 +103,6 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
     args,
     cwd,
     filter,
-    recursive: v['non-recursive'] !== true,
-    ignorePermissionDenied: v['ignore-permission-denied'] === true,
     sigintTimeout: seconds(v, 'sigint-timeout', 5),
     sigkillTimeout: seconds(v, 'sigkill-timeout', 1),
     gracePeriod: seconds(v, 'grace-period', 0),
@@ -111,17 +110,8 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
     restartOnInput: v['no-restart-on-input'] !== true,
     warmSpare: v['no-warm-spare'] !== true,
   };
-  if (Array.isArray(v.ignore)) options.ignore = v.ignore;
-  if (v.gitignore === true) options.gitignore = true;
-  if (v['force-polling'] === true) options.forcePolling = true;
-  if (v['no-vcs-settle'] === true) options.vcsSettle = false;
-  const debounce = ms(v, 'debounce');
-  const step = ms(v, 'step');
-  const pollDelay = ms(v, 'poll-delay');
-  if (debounce !== undefined) options.debounce = debounce;
-  if (step !== undefined) options.step = step;
-  if (pollDelay !== undefined) options.pollDelay = pollDelay;
-  if (reloader) options.reloader = reloader;
+  Object.assign(options, watchFlags(v));
+  if (changeSource) options.changeSource = changeSource;
   if (typeof v.socket === 'string') {
     try {
       parseSocketAddress(v.socket, '--socket');
@@ -141,9 +131,8 @@ async function parse(argv: string[], cwd: string, seen: (values: Record<string, 
   } else if (lrPort !== undefined || v.assets !== undefined) {
     throw new UsageError(`--${lrPort !== undefined ? 'livereload-port' : 'assets'} only applies with --livereload; add --livereload`);
   }
-  if (backend === 'watchman') options.reloader = 'watchman';
-  if ((options.debounce ?? 1600) < (options.step ?? RUN_DEFAULTS.step)) {
-    throw new UsageError(`--debounce (${options.debounce ?? 1600}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
+  if ((options.debounce ?? DEFAULTS.debounce) < (options.step ?? RUN_DEFAULTS.step)) {
+    throw new UsageError(`--debounce (${options.debounce ?? DEFAULTS.debounce}) must not be smaller than --step (${options.step ?? RUN_DEFAULTS.step})`);
   }
 
   return {
@@ -196,6 +185,36 @@ function splitArgs(value: string): string[] {
   }
 }
 
+/** The watcher's flags, read through the option table they were made from (cli/options.ts). */
+function watchFlags(v: Record<string, unknown>): Partial<Record<WatchOptionName, unknown>> {
+  const out: Partial<Record<WatchOptionName, unknown>> = {};
+  for (const flag of CLI_OPTIONS) {
+    const name = flag.watchOption;
+    const raw = v[flag.name];
+    if (!name || raw === undefined) continue;
+    const spec = optionSpec(name)!;
+    if (spec.kind === 'bool') {
+      if (raw === true) out[name] = spec.cli?.value ?? true;
+    } else if (spec.kind === 'ms') out[name] = ms(v, flag.name, spec.min);
+    else if (spec.kind === 'oneOf') out[name] = oneOf(v, flag.name, spec.values, spec.default);
+    else out[name] = raw;
+  }
+  return out;
+}
+
+/** --change-source, or its deprecated name --reloader (whose watchfiles is native) with a warning. */
+function changeSourceFlag(v: Record<string, unknown>, warnings: string[]): ChangeSourceName | undefined {
+  const source = v['change-source'] === undefined ? undefined : (oneOf(v, 'change-source', CHANGE_SOURCES, 'native') as ChangeSourceName);
+  if (v.reloader === undefined) return source;
+  const old = oneOf(v, 'reloader', ['watchfiles', 'stat', 'watchman'], 'watchfiles');
+  const fromOld: ChangeSourceName = old === 'watchfiles' ? 'native' : (old as ChangeSourceName);
+  if (source !== undefined && source !== fromOld) {
+    throw new UsageError(`--change-source ${source} and its old name --reloader ${old} disagree; pass --change-source only`);
+  }
+  warnings.push(`--reloader is deprecated: write --change-source ${fromOld}`);
+  return fromOld;
+}
+
 function oneOf(v: Record<string, unknown>, name: string, values: readonly string[], dflt: string): string {
   const value = v[name];
   if (value === undefined) return dflt;
@@ -215,12 +234,11 @@ function seconds(v: Record<string, unknown>, name: string, dflt: number): number
   return Math.round(n * 1000);
 }
 
-function ms(v: Record<string, unknown>, name: string): number | undefined {
+function ms(v: Record<string, unknown>, name: string, min: number): number {
   const value = v[name];
-  if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 1 || n > MAX_MS) {
-    throw new UsageError(`--${name} must be a number of ms from 1 to ${MAX_MS}, got "${String(value)}"`);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < min || n > MAX_MS) {
+    throw new UsageError(`--${name} must be a number of ms from ${min} to ${MAX_MS}, got "${String(value)}"`);
   }
   return Math.round(n);
 }

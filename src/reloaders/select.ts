@@ -9,7 +9,8 @@ import { loadNative, nativeLoadError } from '../watch/addon.js';
 import type { BaseReloader } from './base.js';
 import { StatReloader } from './stat.js';
 import { findWatchmanConfig, watchmanInstalled } from '../watchman/connect.js';
-import { PASSED_THROUGH, WatchfilesReloader, type ReloaderWatchOptions } from './watchfiles.js';
+import { RELOADER_OPTIONS } from '../watch/option-table.js';
+import { WatchfilesReloader, type ReloaderWatchOptions } from './watchfiles.js';
 import { WatchmanReloader } from './watchman.js';
 
 export type ReloaderName = 'stat' | 'watchfiles' | 'watchman';
@@ -30,7 +31,7 @@ let warnedWatchman = false;
 export function getReloader(options: GetReloaderOptions = {}): BaseReloader {
   if (options === null || typeof options !== 'object') throw new TypeError('getReloader: options must be an object');
   for (const key of Object.keys(options)) {
-    if (key !== 'reloader' && key !== 'interval' && key !== 'timeout' && !PASSED_THROUGH.has(key)) {
+    if (key !== 'reloader' && key !== 'interval' && key !== 'timeout' && !RELOADER_OPTIONS.has(key)) {
       throw new TypeError(`getReloader: unknown option "${key}"`);
     }
   }
@@ -41,7 +42,9 @@ export function getReloader(options: GetReloaderOptions = {}): BaseReloader {
     const source = reloader !== undefined ? 'option "reloader"' : 'environment variable WATCHFILES_RELOADER';
     throw new TypeError(`getReloader: ${source} must be one of 'stat', 'watchfiles', 'watchman', got ${JSON.stringify(forced)}`);
   }
-  const stat = () => new StatReloader(interval === undefined ? {} : { interval });
+  // The watcher options go to whichever reloader is chosen: StatReloader honours them too (or refuses one by name).
+  const { timeout: _timeout, ...statOptions } = watchOptions;
+  const stat = () => new StatReloader(interval === undefined ? statOptions : { ...statOptions, interval });
   const watchfiles = () => new WatchfilesReloader(watchOptions);
 
   const watchman = () => new WatchmanReloader(watchOptions);

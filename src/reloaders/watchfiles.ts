@@ -7,37 +7,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch, mergeBatches } from '../watch/batch.js';
-import { resolveOptions } from '../watch/options.js';
-import { subscribe } from '../watch/subscribe.js';
+import { RELOADER_OPTIONS, type ReloaderOptionName } from '../watch/option-table.js';
+import { deriveResolved, resolveOptions, type ResolvedOptions } from '../watch/options.js';
+import { start } from '../watch/subscribe.js';
 import { Change, WatchError, type ChangeBatch, type FileChange, type Subscription, type WatchOptions } from '../watch/types.js';
 import { BaseReloader, positiveMs } from './base.js';
 import { computeRoots, covers, rootKey, type WatchRoot } from './roots.js';
 import { ignoredBelow } from './watch-list.js';
 
-/** Watcher options passed through to subscribe(); see WatchOptions for each one's default. */
-export type ReloaderWatchOptions = Pick<
-  WatchOptions,
-  | 'debounce'
-  | 'step'
-  | 'forcePolling'
-  | 'pollDelay'
-  | 'vcsSettle'
-  | 'vcsSettleTimeout'
-  | 'onLimit'
-  | 'followSymlinks'
-  | 'ignorePermissionDenied'
->;
+/** Watcher options passed through to the watcher (those marked `reloader` in the option table); see WatchOptions for each one's default. */
+export type ReloaderWatchOptions = Pick<WatchOptions, ReloaderOptionName>;
 
 export interface WatchfilesReloaderOptions extends ReloaderWatchOptions {
   /** How long one tick waits for a batch before it yields an empty one, in ms. Default 1000. */
   timeout?: number;
 }
-
-/** The option names WatchfilesReloader hands to subscribe(). */
-export const PASSED_THROUGH: ReadonlySet<string> = new Set([
-  'debounce', 'step', 'forcePolling', 'pollDelay', 'vcsSettle', 'vcsSettleTimeout', 'onLimit', 'followSymlinks',
-  'ignorePermissionDenied',
-]);
 
 interface Sub {
   readonly subscription: Subscription;
@@ -47,8 +31,8 @@ interface Sub {
 export class WatchfilesReloader extends BaseReloader {
   readonly name: string = 'watchfiles';
   readonly timeout: number;
-  /** What subscribe() is given; WatchmanReloader adds its backend. */
-  protected readonly watchOptions: WatchOptions;
+  /** The watcher options, validated once here: each subscription derives its own from them without validating again (WatchmanReloader sets its backend). */
+  protected resolved: ResolvedOptions;
   private subs: Sub[] = [];
   /** Root key -> the subscription whose events for that root are kept (one per root, so none twice). */
   private owner = new Map<string, Sub>();
@@ -65,13 +49,12 @@ export class WatchfilesReloader extends BaseReloader {
     const watchOptions: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
       if (key === 'timeout') continue;
-      if (!PASSED_THROUGH.has(key)) throw new TypeError(`WatchfilesReloader: unknown option "${key}"`);
+      if (!RELOADER_OPTIONS.has(key)) throw new TypeError(`WatchfilesReloader: unknown option "${key}"`);
       watchOptions[key] = value;
     }
     this.timeout = positiveMs('WatchfilesReloader', 'timeout', options.timeout, 1000);
     // Validate now, so a bad option throws here rather than at the first tick.
-    resolveOptions(process.cwd(), watchOptions);
-    this.watchOptions = watchOptions;
+    this.resolved = resolveOptions(process.cwd(), watchOptions);
   }
 
   /** The directories watched now (after the last tick), each recursive or not. */
@@ -165,12 +148,13 @@ export class WatchfilesReloader extends BaseReloader {
     while (remaining.length && !signal.aborted) {
       const recursive = remaining[0]!.recursive;
       let sub: Sub | undefined;
-      const subscription = await subscribe(
-        remaining.map((r) => r.dir),
+      const onError = (e: WatchError) => this.emitError(e);
+      const subscription = await start(
+        deriveResolved(this.resolved, { roots: remaining.map((r) => r.dir), recursive, persistent: false, onError }),
         (batch) => {
           if (sub) this.accept(sub, batch);
         },
-        { ...this.watchOptions, recursive, persistent: false, onError: (e) => this.emitError(e) },
+        onError,
       ).catch((error: unknown) => {
         const gone = error instanceof WatchError && (error.code === 'ENOENT' || error.code === 'ENOTDIR') ? error.path : undefined;
         const root = remaining.find((r) => r.dir === gone);

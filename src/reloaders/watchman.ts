@@ -4,6 +4,7 @@
  * this process holds a socket. A server that cannot be reached fails the first tick with the EWATCHMAN
  * error that says why: forcing this reloader never falls back silently.
  */
+import { deriveResolved } from '../watch/options.js';
 import { WatchfilesReloader, type ReloaderWatchOptions } from './watchfiles.js';
 
 /** onLimit is accepted and unused: the server holds the OS watches, and its own limits apply. */
@@ -24,6 +25,6 @@ export class WatchmanReloader extends WatchfilesReloader {
       }
     }
     super(options);
-    this.watchOptions.backend = 'watchman';
+    this.resolved = deriveResolved(this.resolved, { backend: 'watchman' });
   }
 }

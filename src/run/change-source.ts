@@ -1,19 +1,22 @@
 /**
- * Where runProcess gets its changes from: the watcher (subscribe(): native events, or the JS poller when
- * no binary loads; or a watchman server with reloader 'watchman'), or the StatReloader (stat every file each pollDelay ms: no native code at all, for
- * filesystems where nothing else works). Both end up as batches for the supervisor.
+ * Where runProcess gets its changes from (its `changeSource` option): the watcher (native events, or the JS
+ * poller when no binary loads; or a watchman server with 'watchman'), or the StatReloader ('stat': stat every
+ * file each pollDelay ms, no native code at all, for filesystems where nothing else works). Both end up as
+ * batches for the supervisor. The options arrive resolved (runProcess validated them once) and are used as
+ * they are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch } from '../watch/batch.js';
-import { compileIgnoreGlobs, DefaultFilter } from '../watch/filters.js';
+import { makeIgnore } from '../watch/backends/ignore.js';
 import { loadNative, nativeLoadError } from '../watch/addon.js';
-import { resolveOptions } from '../watch/options.js';
+import type { ResolvedOptions } from '../watch/options.js';
 import { StatReloader } from '../reloaders/stat.js';
-import { subscribe } from '../watch/subscribe.js';
-import { WatchError, type ChangeBatch, type WatchOptions } from '../watch/types.js';
+import { start } from '../watch/subscribe.js';
+import { WatchError, type ChangeBatch } from '../watch/types.js';
+import type { ChangeSourceName } from './change-source-names.js';
 
-export type ReloaderKind = 'watchfiles' | 'stat' | 'watchman';
+export type { ChangeSourceName } from './change-source-names.js';
 
 export interface ChangeSource {
   readonly backend: string;
@@ -21,40 +24,39 @@ export interface ChangeSource {
   close(): Promise<void>;
 }
 
+/** `options` must come from resolveOptions (with backend 'watchman' already set for that source). */
 export async function startChangeSource(
-  roots: string[],
-  kind: ReloaderKind | undefined,
-  options: WatchOptions,
+  kind: ChangeSourceName | undefined,
+  options: ResolvedOptions,
   onBatch: (batch: ChangeBatch) => void,
   onError: (error: WatchError | Error) => void,
 ): Promise<ChangeSource> {
-  if (kind === 'stat') return startStat(roots, options, onBatch, onError);
-  if (kind === 'watchfiles' && !loadNative()) {
-    throw new Error(`the watchfiles reloader cannot start: ${nativeLoadError()}; use reloader 'stat' or leave it unset`);
+  if (kind === 'stat') return startStat(options, onBatch, onError);
+  if (kind === 'native' && !loadNative()) {
+    throw new Error(`the native change source cannot start: ${nativeLoadError()}; use changeSource 'stat' or leave it unset`);
   }
-  if (kind === 'watchman') return subscribe(roots, onBatch, { ...options, backend: 'watchman', onError });
-  return subscribe(roots, onBatch, { ...options, onError });
+  return start(options, onBatch, onError);
 }
 
 async function startStat(
-  roots: string[],
-  options: WatchOptions,
+  options: ResolvedOptions,
   onBatch: (batch: ChangeBatch) => void,
   onError: (error: Error) => void,
 ): Promise<ChangeSource> {
-  // Same validation as the watcher: bad options and missing paths fail here, not silently.
-  resolveOptions(roots, options);
-  for (const root of roots) {
+  // Takes the resolved options as they are: refuses what it cannot honour (gitignore), batches by step/debounce.
+  const reloader = new StatReloader(options as never);
+  for (const root of options.roots) {
     if (!fs.existsSync(root)) throw new WatchError('ENOENT', `path does not exist: ${root} (create it first, or fix the path)`, root);
   }
-  const reloader = new StatReloader(options.pollDelay === undefined ? {} : { interval: options.pollDelay });
-  const glob = options.recursive === false ? '*' : '**/*';
-  for (const root of roots) {
+  const glob = options.recursive ? '**/*' : '*';
+  for (const root of options.roots) {
     if (fs.statSync(root).isDirectory()) reloader.watchDir(root, glob);
     else reloader.watchFile(root);
   }
-  // The StatReloader knows globs only; the watcher's filters are applied here, in JS.
-  const keep = statFilter(roots, options);
+  // The StatReloader knows globs only; the watcher's filters (the same rules as the JS poller's) apply here.
+  const ignored = makeIgnore(options);
+  const rootOf = (p: string) => options.roots.find((r) => p === r || p.startsWith(r + path.sep)) ?? options.roots[0]!;
+  const keep = (change: number, p: string) => !ignored(p, rootOf(p)) && (options.jsFilter ? options.jsFilter(change, p) : true);
   reloader.on('reload', (batch) => {
     const kept = batch.filter((c) => keep(c.change, c.path));
     if (kept.length || batch.rescan) onBatch(makeBatch(kept, batch.rescan));
@@ -68,26 +70,5 @@ async function startStat(
       await reloader.stop();
       await running;
     },
-  };
-}
-
-function statFilter(roots: string[], options: WatchOptions): (change: number, p: string) => boolean {
-  const ignored = compileIgnoreGlobs(options.ignore === undefined ? [] : ([] as string[]).concat(options.ignore));
-  const filter = options.filter;
-  const rootOf = (p: string) => roots.find((r) => p === r || p.startsWith(r + path.sep)) ?? roots[0]!;
-  // A DefaultFilter's names apply below the root (like the watcher's), its ignorePaths as absolute paths.
-  const byName =
-    filter instanceof DefaultFilter
-      ? new DefaultFilter({ ignoreDirs: filter.ignoreDirs, ignoreEntityPatterns: filter.ignoreEntityPatterns })
-      : undefined;
-  return (change, p) => {
-    const root = rootOf(p);
-    if (ignored(p, root)) return false;
-    if (filter instanceof DefaultFilter) {
-      if (!byName!.accepts(change, path.relative(root, p))) return false;
-      return !filter.ignorePaths.some((x) => p === x || p.startsWith(x + path.sep));
-    }
-    if (typeof filter === 'function') return filter(change, p);
-    return true;
   };
 }

@@ -7,7 +7,7 @@ import type { StdioOptions } from 'node:child_process';
 import { checkMs } from '../watch/options.js';
 import type { ChangeBatch, WatchOptions } from '../watch/types.js';
 import type { RunEventHandler } from './events.js';
-import type { ReloaderKind } from './change-source.js';
+import { CHANGE_SOURCES, type ChangeSourceName } from './change-source-names.js';
 import type { TargetType } from './target.js';
 import { parseSocketAddress, type SocketAddress } from './held-socket.js';
 import { DEFAULT_ASSET_EXTENSIONS, normalizeExtensions } from '../livereload/assets.js';
@@ -44,11 +44,13 @@ export interface RunProcessOptions extends Omit<WatchOptions, 'onError' | 'timeo
   /** Stop the child and resolve on SIGINT, SIGTERM and SIGHUP to this process (else the child would be orphaned). Default true. */
   handleSignals?: boolean;
   /**
-   * What detects changes: 'watchfiles' (the native watcher; fails when no binary loads) or 'stat' (the
+   * What detects changes: 'native' (the native watcher; fails when no binary loads) or 'stat' (the
    * StatReloader: stats every file each pollDelay ms, pure JS) or 'watchman' (a watchman server watches, the
    * same as the watcher option backend: 'watchman'). Default: the native watcher, else the JS poller.
    */
-  reloader?: ReloaderKind;
+  changeSource?: ChangeSourceName;
+  /** @deprecated The old name of `changeSource` ('watchfiles' there is 'native'); it still works, after one notice on stderr. */
+  reloader?: 'watchfiles' | 'stat' | 'watchman';
   /** Receives what the runner does (starts, restarts, exits, errors). Default: one line per event on stderr. */
   onEvent?: RunEventHandler;
   /**
@@ -93,7 +95,7 @@ export const RUN_DEFAULTS = Object.freeze({
 
 const RUN_KEYS = new Set([
   'targetType', 'args', 'shell', 'execArgv', 'cwd', 'env', 'stdio', 'callback', 'gracePeriod', 'stopSignal',
-  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'reloader', 'warmSpare', 'socket', 'livereload', 'assets',
+  'sigintTimeout', 'sigkillTimeout', 'restartOnInput', 'handleSignals', 'onEvent', 'changeSource', 'reloader', 'warmSpare', 'socket', 'livereload', 'assets',
 ]);
 
 export interface ResolvedRunOptions {
@@ -116,8 +118,8 @@ export interface ResolvedRunOptions {
   livereload?: LiveReloadOptions;
   assets: string[];
   onEvent?: RunEventHandler;
-  reloader?: ReloaderKind;
-  /** The options meant for the watcher. */
+  changeSource?: ChangeSourceName;
+  /** The options meant for the watcher (validated once, by runProcess, into the watcher's ResolvedOptions). */
   watch: WatchOptions;
 }
 
@@ -150,16 +152,35 @@ export function resolveRunOptions(options: RunProcessOptions): ResolvedRunOption
   };
   if (o.stdio !== undefined) resolved.stdio = o.stdio as StdioOptions;
   if (o.callback !== undefined) resolved.callback = fn(o, 'callback') as ResolvedRunOptions['callback'];
-  if (o.reloader !== undefined) {
-    if (o.reloader !== 'watchfiles' && o.reloader !== 'stat' && o.reloader !== 'watchman') {
-      throw new TypeError(`runProcess: option "reloader" must be 'watchfiles', 'stat' or 'watchman', got ${String(o.reloader)}`);
-    }
-    resolved.reloader = o.reloader;
-  }
+  const changeSource = changeSourceOption(o);
+  if (changeSource !== undefined) resolved.changeSource = changeSource;
   if (o.socket !== undefined) resolved.socket = parseSocketAddress(o.socket, 'runProcess: option "socket"');
   if (o.livereload !== undefined && o.livereload !== false) resolved.livereload = liveReloadOptions(o.livereload);
   if (o.onEvent !== undefined) resolved.onEvent = fn(o, 'onEvent') as RunEventHandler;
   return resolved;
+}
+
+let warnedReloader = false;
+
+/** `changeSource`, or its deprecated name `reloader` (whose 'watchfiles' is 'native') after a one-line notice. */
+function changeSourceOption(o: Record<string, unknown>): ChangeSourceName | undefined {
+  const list = CHANGE_SOURCES.map((x) => `'${x}'`).join(', ');
+  if (o.changeSource !== undefined && !CHANGE_SOURCES.includes(o.changeSource as ChangeSourceName)) {
+    throw new TypeError(`runProcess: option "changeSource" must be one of ${list}, got ${String(o.changeSource)}`);
+  }
+  if (o.reloader === undefined) return o.changeSource as ChangeSourceName | undefined;
+  if (o.reloader !== 'watchfiles' && o.reloader !== 'stat' && o.reloader !== 'watchman') {
+    throw new TypeError(`runProcess: option "reloader" (now "changeSource") must be 'watchfiles', 'stat' or 'watchman', got ${String(o.reloader)}`);
+  }
+  const fromOld: ChangeSourceName = o.reloader === 'watchfiles' ? 'native' : o.reloader;
+  if (o.changeSource !== undefined && o.changeSource !== fromOld) {
+    throw new TypeError(`runProcess: options "changeSource" ('${String(o.changeSource)}') and its old name "reloader" ('${o.reloader}') disagree; pass "changeSource" only`);
+  }
+  if (!warnedReloader) {
+    warnedReloader = true;
+    process.stderr.write(`watchfiles-node: runProcess option "reloader" is deprecated: write changeSource: '${fromOld}'\n`);
+  }
+  return fromOld;
 }
 
 function fn(o: Record<string, unknown>, key: string): unknown {

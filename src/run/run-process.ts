@@ -5,6 +5,7 @@
  */
 import type { StdioOptions } from 'node:child_process';
 import path from 'node:path';
+import { rejectUnsupported } from '../watch/option-table.js';
 import { resolveOptions, resolvePaths } from '../watch/options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
@@ -49,8 +50,11 @@ export function runProcess(paths: string | string[], target: string, options: Ru
   const spec = buildSpawnSpec(target, o);
   const abortSignal = o.watch.signal;
   delete o.watch.signal;
-  // Validate the watcher's options now, so a typo throws here rather than from the promise.
-  resolveOptions(roots, o.watch);
+  // Validate the watcher's options now, once: a typo throws here rather than from the promise, and the
+  // change source takes the result as it is.
+  const watchOptions = resolveOptions(roots, o.changeSource === 'watchman' ? { ...o.watch, backend: 'watchman' } : o.watch);
+  // What the stat change source cannot honour is refused here too, before anything starts.
+  if (o.changeSource === 'stat') rejectUnsupported(watchOptions as unknown as Record<string, unknown>, 'stat');
 
   const emit = safeEmitter(o.onEvent ?? defaultReporter(o.cwd));
   let stdio: StdioOptions = o.stdio ?? [process.stdin.isTTY ? 'ignore' : 'inherit', 'inherit', 'inherit'];
@@ -137,9 +141,8 @@ export function runProcess(paths: string | string[], target: string, options: Ru
       if (lr) liveReload = await LiveReloadServer.start(lr);
       // Watch first: a change made while the child starts up is not missed, and a bad path fails before any spawn.
       subscription = await startChangeSource(
-        roots,
-        o.reloader,
-        o.watch,
+        o.changeSource,
+        watchOptions,
         (batch) => supervisor.changed(batch),
         (error) => emit({ type: 'error', error }),
       );

@@ -1,67 +1,59 @@
 /**
- * Validation and defaults for WatchOptions. Every bad option throws a TypeError that names it; an
- * explicit option always beats an environment variable.
+ * Validation and defaults for WatchOptions, from the one option table (option-table.ts). Every bad option
+ * throws a TypeError that names it; an explicit option always beats an environment variable.
  */
 import path from 'node:path';
 import { DefaultFilter, DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES } from './filters.js';
+import {
+  MAX_MS,
+  optionSpec,
+  rejectUnsupported,
+  WATCH_OPTION_NAMES,
+  type TableValues,
+  type WatchOptionName,
+} from './option-table.js';
 import type { WatchFilter, WatchOptions, WatchError } from './types.js';
 
-/**
- * The longest duration any option takes, in ms: setTimeout's ceiling (2^31-1, about 24.8 days). Larger
- * values would fire after 1 ms in Node's timers and wrap around in the native binding's 32-bit fields.
- */
-export const MAX_MS = 2 ** 31 - 1;
+export { DEFAULTS, DURATION_OPTIONS, MAX_MS } from './option-table.js';
 
-/**
- * Every duration option of WatchOptions in one table: the smallest value it takes (the largest is MAX_MS).
- * runProcess, the reloaders, the CLI and the chokidar facade check their own durations with checkMs() too.
- */
-export const DURATION_OPTIONS = Object.freeze({
-  debounce: 1,
-  step: 1,
-  pollDelay: 1,
-  vcsSettleTimeout: 0,
-  timeout: 1,
-} as const);
-
-export const DEFAULTS = Object.freeze({
-  debounce: 1600,
-  step: 50,
-  pollDelay: 300,
-  vcsSettleTimeout: 10_000,
-});
-
-export interface ResolvedOptions {
+/** The validated options of one watcher: the table's values plus what the paths and the filter resolve to. */
+export interface ResolvedOptions extends TableValues {
   roots: string[];
-  debounce: number;
-  step: number;
   signal?: AbortSignal;
-  timeout?: number;
-  yieldOnTimeout: boolean;
-  recursive: boolean;
-  ignore: string[];
-  gitignore: boolean;
   ignoreDirs: string[];
   ignoreEntries: string[];
   ignorePaths: string[];
   jsFilter?: WatchFilter;
-  forcePolling: boolean;
-  pollDelay: number;
-  ignorePermissionDenied: boolean;
-  persistent: boolean;
-  vcsSettle: boolean;
-  vcsSettleTimeout: number;
-  onLimit: 'error' | 'poll';
-  followSymlinks: boolean;
   onError?: (error: WatchError) => void;
-  backend: 'native' | 'watchman';
 }
 
-const KNOWN = new Set([
-  'debounce', 'step', 'signal', 'timeout', 'yieldOnTimeout', 'recursive', 'ignore', 'gitignore', 'filter',
-  'forcePolling', 'pollDelay', 'ignorePermissionDenied', 'persistent', 'vcsSettle', 'vcsSettleTimeout',
-  'onLimit', 'followSymlinks', 'onError', 'backend',
-]);
+/**
+ * Objects made by resolveOptions (or derived from one with deriveResolved): every layer below an entry
+ * point takes these as they are, so an option is validated once per path.
+ */
+const RESOLVED = new WeakSet<object>();
+let validations = 0;
+
+/** True for an object resolveOptions made (or deriveResolved derived from one). */
+export function isResolved(o: unknown): o is ResolvedOptions {
+  return typeof o === 'object' && o !== null && RESOLVED.has(o);
+}
+
+/** How many times resolveOptions has validated options in this process (for the validate-once tests). */
+export function validationCount(): number {
+  return validations;
+}
+
+/**
+ * A resolved object for other roots or flags of the same watcher (a reloader's subscriptions), without
+ * validating again: `patch` comes from our own code, never from a user.
+ */
+export function deriveResolved(resolved: ResolvedOptions, patch: Partial<ResolvedOptions>): ResolvedOptions {
+  if (!isResolved(resolved)) throw new TypeError('internal: deriveResolved() takes the result of resolveOptions()');
+  const out = { ...resolved, ...patch };
+  RESOLVED.add(out);
+  return out;
+}
 
 export function resolvePaths(paths: unknown): string[] {
   const list = typeof paths === 'string' ? [paths] : paths;
@@ -78,8 +70,9 @@ export function resolvePaths(paths: unknown): string[] {
 export function resolveOptions(paths: unknown, options: WatchOptions = {}, env = process.env): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`unknown option "${key}"`);
+    if (!optionSpec(key)) throw new TypeError(`unknown option "${key}"`);
   }
+  validations++;
   const o = options as Record<string, unknown>;
   const filter = o.filter;
   let ignoreDirs = [...DEFAULT_IGNORE_DIRS];
@@ -99,31 +92,13 @@ export function resolveOptions(paths: unknown, options: WatchOptions = {}, env =
     throw new TypeError('option "filter" must be a function, a DefaultFilter or null');
   }
 
-  const envPolling = env.WATCHFILES_FORCE_POLLING;
-  const envDelay = env.WATCHFILES_POLL_DELAY_MS;
-  const resolved: ResolvedOptions = {
-    roots: resolvePaths(paths),
-    debounce: num(o, 'debounce', DEFAULTS.debounce),
-    step: num(o, 'step', DEFAULTS.step),
-    yieldOnTimeout: bool(o, 'yieldOnTimeout', false),
-    recursive: bool(o, 'recursive', true),
-    ignore: strings(o, 'ignore'),
-    gitignore: bool(o, 'gitignore', false),
-    ignoreDirs,
-    ignoreEntries,
-    ignorePaths,
-    forcePolling: bool(o, 'forcePolling', envPolling !== undefined && !/^(|0|false|no|off)$/i.test(envPolling)),
-    pollDelay: num(o, 'pollDelay', o.pollDelay === undefined ? (envDelayMs(envDelay) ?? DEFAULTS.pollDelay) : 0),
-    ignorePermissionDenied: bool(o, 'ignorePermissionDenied', false),
-    persistent: bool(o, 'persistent', true),
-    vcsSettle: bool(o, 'vcsSettle', true),
-    vcsSettleTimeout: num(o, 'vcsSettleTimeout', DEFAULTS.vcsSettleTimeout),
-    onLimit: oneOf(o, 'onLimit', ['error', 'poll'] as const, 'error'),
-    followSymlinks: bool(o, 'followSymlinks', true),
-    backend: oneOf(o, 'backend', ['native', 'watchman'] as const, 'native'),
-  };
+  const values: Record<string, unknown> = {};
+  for (const name of WATCH_OPTION_NAMES) {
+    const value = tableValue(name, o[name], env);
+    if (value !== undefined) values[name] = value;
+  }
+  const resolved = { roots: resolvePaths(paths), ...values, ignoreDirs, ignoreEntries, ignorePaths } as ResolvedOptions;
   if (jsFilter) resolved.jsFilter = jsFilter;
-  if (o.timeout !== undefined) resolved.timeout = num(o, 'timeout', 0);
   if (o.signal !== undefined) {
     const s = o.signal as AbortSignal;
     if (!s || typeof s !== 'object' || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
@@ -135,22 +110,56 @@ export function resolveOptions(paths: unknown, options: WatchOptions = {}, env =
     if (typeof o.onError !== 'function') throw new TypeError('option "onError" must be a function');
     resolved.onError = o.onError as (e: WatchError) => void;
   }
-  if (resolved.backend === 'watchman' && resolved.forcePolling && o.forcePolling === true) {
-    throw new TypeError(`option "forcePolling" cannot be combined with backend 'watchman' (the watchman server decides how it watches)`);
-  }
+  if (resolved.backend === 'watchman') rejectUnsupported(o, 'watchman');
   if (resolved.debounce < resolved.step) {
     throw new TypeError(`option "debounce" (${resolved.debounce}) must not be smaller than "step" (${resolved.step})`);
   }
+  RESOLVED.add(resolved);
   return resolved;
 }
 
-function envDelayMs(value: string | undefined): number | undefined {
+/** One option's value from the table: validated when given, else from its environment variable, else its default. */
+function tableValue(name: WatchOptionName, v: unknown, env: NodeJS.ProcessEnv): unknown {
+  const spec = optionSpec(name)!;
+  const label = `option "${name}"`;
+  switch (spec.kind) {
+    case 'custom':
+      return undefined;
+    case 'ms':
+      if (v !== undefined) return checkMs(label, v, spec.min);
+      return (spec.env ? envMs(spec.env, env[spec.env]) : undefined) ?? spec.default;
+    case 'bool':
+      if (v !== undefined) {
+        if (typeof v !== 'boolean') throw new TypeError(`${label} must be a boolean, got ${typeof v}`);
+        return v;
+      }
+      return (spec.env ? envBool(env[spec.env]) : undefined) ?? spec.default;
+    case 'oneOf':
+      if (v === undefined) return spec.default;
+      if (!spec.values.includes(v as string)) {
+        throw new TypeError(`${label} must be one of ${spec.values.map((x) => `'${x}'`).join(', ')}, got ${String(v)}`);
+      }
+      return v;
+    case 'globs': {
+      if (v === undefined) return [...spec.default];
+      const list = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || s === '')) {
+        throw new TypeError(`${label} must be a string or an array of non-empty strings`);
+      }
+      return [...list];
+    }
+  }
+}
+
+function envBool(value: string | undefined): boolean | undefined {
+  return value === undefined ? undefined : !/^(|0|false|no|off)$/i.test(value);
+}
+
+function envMs(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 1 || n > MAX_MS) {
-    throw new TypeError(
-      `environment variable WATCHFILES_POLL_DELAY_MS must be a number of ms from 1 to ${MAX_MS}, got "${value}"`,
-    );
+    throw new TypeError(`environment variable ${name} must be a number of ms from 1 to ${MAX_MS}, got "${value}"`);
   }
   return Math.round(n);
 }
@@ -169,33 +178,9 @@ export function checkMs(name: string, value: unknown, min: number): number {
   return rounded;
 }
 
-function num(o: Record<string, unknown>, key: keyof typeof DURATION_OPTIONS, dflt: number): number {
-  const v = o[key];
-  return v === undefined ? dflt : checkMs(`option "${key}"`, v, DURATION_OPTIONS[key]);
-}
 
-function bool(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
-  const v = o[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TypeError(`option "${key}" must be a boolean, got ${typeof v}`);
-  return v;
-}
-
-function strings(o: Record<string, unknown>, key: string): string[] {
-  const v = o[key];
-  if (v === undefined) return [];
-  const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || s === '')) {
-    throw new TypeError(`option "${key}" must be a string or an array of non-empty strings`);
-  }
-  return [...list];
-}
-
-function oneOf<T extends string>(o: Record<string, unknown>, key: string, values: readonly T[], dflt: T): T {
-  const v = o[key];
-  if (v === undefined) return dflt;
-  if (!values.includes(v as T)) {
-    throw new TypeError(`option "${key}" must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${String(v)}`);
-  }
-  return v as T;
-}
+// WatchOptions (types.ts, the documented API) and the option table name the same options: adding one to
+// either alone fails to compile here.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+const sameKeys: SameKeys<WatchOptions, typeof import('./option-table.js').WATCH_OPTIONS> = true;
+void sameKeys;

@@ -2,10 +2,17 @@
  * The pure-JS polling backend: used only when no native binary fits the platform. It walks the roots with
  * the same pruning rules as the native core, then compares lstat() results (mtime in ns, size, inode)
  * every `pollDelay` ms. Its cost is proportional to the files watched, which is why it is a fallback.
+ * It keeps the watcher's promises: batches follow `step`/`debounce` and are held during a VCS operation
+ * (`vcsSettle`), as the core's are (fallback/batch-clock.ts); symlinked directories are followed, each real
+ * directory once (`followSymlinks`); what it cannot honour (`gitignore`) is refused with a TypeError.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { nativeLoadError } from '../addon.js';
 import { makeBatch } from '../batch.js';
+import { BatchClock } from '../fallback/batch-clock.js';
+import { VcsProbe } from '../fallback/vcs.js';
+import { rejectUnsupported } from '../option-table.js';
 import type { ResolvedOptions } from '../options.js';
 import { Change, WatchError, type FileChange } from '../types.js';
 import { checkRoot, makeIgnore } from './ignore.js';
@@ -21,21 +28,38 @@ export interface Entry {
 export type Snapshot = Map<string, Entry>;
 
 export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks): Promise<BackendHandle> {
+  rejectUnsupported(options as unknown as Record<string, unknown>, 'js-poll', `no native binary: ${nativeLoadError()}`);
   const ignored = makeIgnore(options);
   for (const root of options.roots) checkRoot(root);
+  const clock = new BatchClock({
+    step: options.step,
+    debounce: options.debounce,
+    vcs: options.vcsSettle ? VcsProbe.forRoots(options.roots) : undefined,
+    vcsSettleTimeout: options.vcsSettleTimeout,
+  });
   let snapshot = scan(options, ignored, sinks);
+  let nextPoll = Date.now() + options.pollDelay;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
+  // One timer for both jobs: the next pass, and the moment the pending batch is due.
+  const wake = () => {
     if (stopped) return;
-    const next = scan(options, ignored, sinks);
-    const changes = diff(snapshot, next);
-    snapshot = next;
-    if (changes.length) sinks.onBatch(makeBatch(changes));
-    timer = setTimeout(tick, options.pollDelay);
+    let now = Date.now();
+    if (now >= nextPoll) {
+      const next = scan(options, ignored, sinks);
+      clock.add(makeBatch(diff(snapshot, next)), now);
+      snapshot = next;
+      now = Date.now();
+      nextPoll = now + options.pollDelay;
+    }
+    const batch = clock.take(now);
+    if (batch) sinks.onBatch(batch);
+    if (stopped) return;
+    const due = clock.wait(now);
+    timer = setTimeout(wake, Math.max(0, Math.min(nextPoll - now, due ?? Infinity)));
     timer.unref();
   };
-  timer = setTimeout(tick, options.pollDelay);
+  timer = setTimeout(wake, options.pollDelay);
   timer.unref();
   return {
     backend: 'js-poll',
@@ -50,11 +74,14 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
 
 export function scan(options: ResolvedOptions, ignored: (p: string, root: string) => boolean, sinks: BackendSinks): Snapshot {
   const out: Snapshot = new Map();
+  // Real directories already walked: a symlinked directory is walked under the first path that reaches it,
+  // and a loop ends.
+  const walked = new Set<string>();
   for (const root of options.roots) {
-    const rootEntry = stat(root);
-    if (!rootEntry) continue;
-    out.set(root, rootEntry);
-    if (!rootEntry.isDir) continue;
+    const rootStat = stat(root, true);
+    if (!rootStat) continue;
+    out.set(root, rootStat.entry);
+    if (!rootStat.entry.isDir || !firstVisit(walked, rootStat.id)) continue;
     const stack: Array<[string, number]> = [[root, 0]];
     while (stack.length) {
       const [dir, depth] = stack.pop()!;
@@ -71,20 +98,35 @@ export function scan(options: ResolvedOptions, ignored: (p: string, root: string
       for (const name of names) {
         const p = path.join(dir, name);
         if (ignored(p, root)) continue;
-        const e = stat(p);
-        if (!e) continue;
-        out.set(p, e);
-        if (e.isDir && options.recursive) stack.push([p, depth + 1]);
+        const st = stat(p, options.followSymlinks);
+        if (!st) continue;
+        out.set(p, st.entry);
+        if (st.entry.isDir && options.recursive && firstVisit(walked, st.id)) stack.push([p, depth + 1]);
       }
     }
   }
   return out;
 }
 
-function stat(p: string): Entry | undefined {
+/** True the first time the directory with this identity (device and inode) is seen. */
+function firstVisit(walked: Set<string>, id: string): boolean {
+  if (walked.has(id)) return false;
+  walked.add(id);
+  return true;
+}
+
+/**
+ * The entry at `p` and the identity of what it is (device:inode); a symlink to a directory reads as that
+ * directory when `follow` is set.
+ */
+function stat(p: string, follow: boolean): { entry: Entry; id: string } | undefined {
   try {
-    const s = fs.lstatSync(p, { bigint: true });
-    return { mtimeNs: s.mtimeNs, size: s.size, ino: s.ino, isDir: s.isDirectory() };
+    let s = fs.lstatSync(p, { bigint: true });
+    if (follow && s.isSymbolicLink()) {
+      const target = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+      if (target?.isDirectory()) s = target;
+    }
+    return { entry: { mtimeNs: s.mtimeNs, size: s.size, ino: s.ino, isDir: s.isDirectory() }, id: `${s.dev}:${s.ino}` };
   } catch {
     return undefined;
   }

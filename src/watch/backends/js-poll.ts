@@ -23,12 +23,15 @@ export type Snapshot = Map<string, Entry>;
 export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks): Promise<BackendHandle> {
   const ignored = makeIgnore(options);
   for (const root of options.roots) checkRoot(root);
-  let snapshot = scan(options, ignored, sinks);
+  // Root -> recursive: the start roots take the option, roots added later their own.
+  const roots = new Map(options.roots.map((r) => [r, options.recursive]));
+  const scanAll = () => scan({ ...options, roots: [...roots.keys()] }, ignored, sinks, (r) => roots.get(r) ?? options.recursive);
+  let snapshot = scanAll();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     if (stopped) return;
-    const next = scan(options, ignored, sinks);
+    const next = scanAll();
     const changes = diff(snapshot, next);
     snapshot = next;
     if (changes.length) sinks.onBatch(makeBatch(changes));
@@ -45,12 +48,32 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
       stopped = true;
       if (timer) clearTimeout(timer);
     },
+    // What the root holds now is the baseline: the snapshot takes it without a report; a root that does
+    // not exist yet is reported by the pass that finds it.
+    async addRoot(root, recursive) {
+      roots.set(root, recursive);
+      const added = scan({ ...options, roots: [root] }, ignored, sinks, () => recursive);
+      for (const [p, e] of added) if (!snapshot.has(p)) snapshot.set(p, e);
+    },
+    async removeRoot(root) {
+      if (!roots.delete(root)) return;
+      // What no remaining root holds leaves the snapshot silently: removing a root is no change on disk.
+      const holds = (p: string) =>
+        [...roots].some(([r, recursive]) => p === r || (recursive ? p.startsWith(r.endsWith(path.sep) ? r : r + path.sep) : path.dirname(p) === r));
+      for (const p of [...snapshot.keys()]) if (!holds(p)) snapshot.delete(p);
+    },
   };
 }
 
-export function scan(options: ResolvedOptions, ignored: (p: string, root: string) => boolean, sinks: BackendSinks): Snapshot {
+export function scan(
+  options: ResolvedOptions,
+  ignored: (p: string, root: string) => boolean,
+  sinks: BackendSinks,
+  recursiveFor: (root: string) => boolean = () => options.recursive,
+): Snapshot {
   const out: Snapshot = new Map();
   for (const root of options.roots) {
+    const recursive = recursiveFor(root);
     const rootEntry = stat(root);
     if (!rootEntry) continue;
     out.set(root, rootEntry);
@@ -74,7 +97,7 @@ export function scan(options: ResolvedOptions, ignored: (p: string, root: string
         const e = stat(p);
         if (!e) continue;
         out.set(p, e);
-        if (e.isDir && options.recursive) stack.push([p, depth + 1]);
+        if (e.isDir && recursive) stack.push([p, depth + 1]);
       }
     }
   }

@@ -81,7 +81,7 @@ impl Engine {
     pub(super) fn add_dir(&mut self, ri: usize, path: &Path, meta: Meta) {
         self.tree.insert(path, meta);
         let is_root = path == self.roots[ri].path;
-        if !is_root && !self.cfg.recursive {
+        if !is_root && !self.roots[ri].recursive {
             return;
         }
         // A symlink to a directory already watched (or a loop): recorded, not walked again.
@@ -89,7 +89,7 @@ impl Engine {
             return;
         }
         if is_root && self.roots[ri].mode == Mode::Native && !PER_DIR {
-            let recursive = self.cfg.recursive;
+            let recursive = self.roots[ri].recursive;
             if let Err(e) = self.native_mut().watch(path, recursive) {
                 return self.report(e);
             }
@@ -119,7 +119,12 @@ impl Engine {
     pub(super) fn scan_new_dir(&mut self, ri: usize, dir: &Path, report: bool) -> Result<(), WatchError> {
         let native_root = self.roots[ri].mode == Mode::Native;
         let watch_each = PER_DIR && native_root;
-        let rules = ScanRules { stat_files: !native_root, stop_at_poll_mounts: native_root, ..ScanRules::new(&self.roots[ri].path, &self.cfg) };
+        let rules = ScanRules {
+            stat_files: !native_root,
+            stop_at_poll_mounts: native_root,
+            recursive: self.roots[ri].recursive,
+            ..ScanRules::new(&self.roots[ri].path, &self.cfg)
+        };
         let now = Instant::now();
         let (tree, pending, native) = (&mut self.tree, &mut self.pending, &mut self.native);
         let mut before_read = |d: &Path| -> Result<(), WatchError> {

@@ -1,8 +1,9 @@
 /**
  * WatchfilesReloader: the same contract as StatReloader on the native watcher (subscribe()). It watches
- * the minimal set of roots for its watches (roots.ts), keeps only the changes to watched files and
- * globs, and when watches are added it starts a subscription for the new roots only: the running ones
- * keep their OS watches, and a subscription whose roots a wider one now covers is closed afterwards.
+ * the minimal set of roots for its watches (roots.ts) on ONE subscription (one inotify instance, one
+ * batching thread), adding and removing roots as the watches change, and keeps only the changes to
+ * watched files and globs. A root that does not exist yet is the watcher's to look for: it reports what
+ * the root holds once it appears.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { resolveOptions } from '../watch/options.js';
 import { subscribe } from '../watch/subscribe.js';
 import { Change, WatchError, type ChangeBatch, type FileChange, type Subscription, type WatchOptions } from '../watch/types.js';
 import { BaseReloader, positiveMs } from './base.js';
-import { computeRoots, covers, rootKey, type WatchRoot } from './roots.js';
+import { computeRoots, type WatchRoot } from './roots.js';
 import { ignoredBelow } from './watch-list.js';
 
 /** Watcher options passed through to subscribe(); see WatchOptions for each one's default. */
@@ -39,22 +40,17 @@ export const PASSED_THROUGH: ReadonlySet<string> = new Set([
   'ignorePermissionDenied',
 ]);
 
-interface Sub {
-  readonly subscription: Subscription;
-  readonly roots: readonly WatchRoot[];
-}
-
 export class WatchfilesReloader extends BaseReloader {
   readonly name: string = 'watchfiles';
   readonly timeout: number;
   /** What subscribe() is given; WatchmanReloader adds its backend. */
   protected readonly watchOptions: WatchOptions;
-  private subs: Sub[] = [];
-  /** Root key -> the subscription whose events for that root are kept (one per root, so none twice). */
-  private owner = new Map<string, Sub>();
-  /** Keys of roots that did not exist at the last sync: watched once they appear. */
-  private pending = new Set<string>();
-  private desired: WatchRoot[] = [];
+  /** One subscription whatever the roots: they are added to it and removed from it as the watches change. */
+  private subscription: Subscription | undefined;
+  /** Directory -> recursive: the roots the subscription watches (one that does not exist yet is watched for). */
+  private live = new Map<string, boolean>();
+  /** Roots the subscription could not take (a file stands on their path): tried again at each step. */
+  private refused = false;
   private syncedVersion = -1;
   private queue: ChangeBatch[] = [];
   private wake: (() => void) | undefined;
@@ -76,130 +72,113 @@ export class WatchfilesReloader extends BaseReloader {
 
   /** The directories watched now (after the last tick), each recursive or not. */
   get roots(): WatchRoot[] {
-    return this.desired.filter((r) => this.owner.has(rootKey(r)));
+    return [...this.live].map(([dir, recursive]) => ({ dir, recursive }));
   }
 
-  /** How many native subscriptions are open. */
+  /** How many native subscriptions are open: one once something is watched, whatever the roots. */
   get subscriptionCount(): number {
-    return this.subs.length;
+    return this.subscription ? 1 : 0;
   }
 
-  /** The mechanisms in use ('inotify', 'fsevents', 'js-poll', 'watchman'...), '+'-joined; '' before the first tick. */
+  /** The mechanism in use ('inotify', 'fsevents', 'js-poll', 'watchman'...); '' before the first tick. */
   get backend(): string {
-    return [...new Set(this.subs.map((s) => s.subscription.backend))].join('+');
+    return this.subscription?.backend ?? '';
   }
 
   protected async step(signal: AbortSignal): Promise<ChangeBatch> {
-    const { placed, appeared } = await this.sync(signal);
+    const placed = await this.sync(signal);
     if (signal.aborted) return makeBatch([]);
     // New watches are a step of their own: the caller learns at once that they are in place.
-    if (!placed && !this.queue.length && !appeared.length) await this.waitForBatch(signal);
+    if (!placed && !this.queue.length) await this.waitForBatch(signal);
     if (signal.aborted) return makeBatch([]);
     const batches = this.queue.splice(0);
-    if (appeared.length) batches.unshift(makeBatch(appeared));
     return batches.length ? mergeBatches(batches) : makeBatch([]);
   }
 
   protected async release(): Promise<void> {
-    const subs = this.subs;
-    this.subs = [];
-    this.owner = new Map();
-    this.pending = new Set();
-    this.desired = [];
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    this.live = new Map();
+    this.refused = false;
     this.syncedVersion = -1;
     this.queue = [];
-    await Promise.all(subs.map((s) => s.subscription.close()));
-  }
-
-  /** Brings the subscriptions in line with the watches; reports the files of roots that appeared since. */
-  private async sync(signal: AbortSignal): Promise<{ placed: boolean; appeared: FileChange[] }> {
-    if (this.watches.version === this.syncedVersion && this.pending.size === 0) return { placed: false, appeared: [] };
-    const version = this.watches.version;
-    const desired = computeRoots(this.watches);
-    const pending = new Set<string>();
-    const assigned = new Map<string, Sub>();
-    const toStart: WatchRoot[] = [];
-    const appearedRoots: WatchRoot[] = [];
-    for (const root of desired) {
-      const key = rootKey(root);
-      const sub = this.subs.find((s) => s.roots.some((r) => rootKey(r) === key));
-      if (sub) assigned.set(key, sub);
-      else if (fs.statSync(root.dir, { throwIfNoEntry: false })?.isDirectory()) {
-        toStart.push(root);
-        if (this.pending.has(key)) appearedRoots.push(root);
-      } else pending.add(key);
-    }
-
-    let placed = false;
-    for (const recursive of [true, false]) {
-      const group = toStart.filter((r) => r.recursive === recursive);
-      const sub = await this.startSubscription(group, pending, signal);
-      if (!sub) continue;
-      placed = true;
-      // Claim the new roots at once: their events must not be dropped while the rest of the sync runs.
-      for (const root of sub.roots) {
-        assigned.set(rootKey(root), sub);
-        this.owner.set(rootKey(root), sub);
-      }
-    }
-    if (signal.aborted) return { placed, appeared: [] };
-
-    this.owner = assigned;
-    this.desired = desired;
-    this.pending = pending;
-    this.syncedVersion = version;
-    // Close what no root needs any more (covered by a wider new root, or its watches were cleared).
-    const used = new Set(assigned.values());
-    const unused = this.subs.filter((s) => !used.has(s));
-    this.subs = this.subs.filter((s) => used.has(s));
-    await Promise.all(unused.map((s) => s.subscription.close()));
-    return { placed, appeared: this.filesUnder(appearedRoots) };
+    await subscription?.close();
   }
 
   /**
-   * Subscribes to `roots` (all recursive or all not). A root that vanished since we looked goes back to
-   * `pending`; any other failure is the real cause of a reloader that cannot start, and is thrown.
+   * Brings the subscription's roots in line with the watches: new roots first, then the ones no watch
+   * needs (so a wider root is in place before the narrower ones go). True when roots were added.
    */
-  private async startSubscription(roots: WatchRoot[], pending: Set<string>, signal: AbortSignal): Promise<Sub | undefined> {
-    let remaining = roots;
-    while (remaining.length && !signal.aborted) {
-      const recursive = remaining[0]!.recursive;
-      let sub: Sub | undefined;
-      const subscription = await subscribe(
-        remaining.map((r) => r.dir),
-        (batch) => {
-          if (sub) this.accept(sub, batch);
-        },
-        { ...this.watchOptions, recursive, persistent: false, onError: (e) => this.emitError(e) },
-      ).catch((error: unknown) => {
-        const gone = error instanceof WatchError && (error.code === 'ENOENT' || error.code === 'ENOTDIR') ? error.path : undefined;
-        const root = remaining.find((r) => r.dir === gone);
-        if (!root) throw error;
-        pending.add(rootKey(root));
-        remaining = remaining.filter((r) => r !== root);
-        return undefined;
-      });
-      if (!subscription) continue;
-      // stop() may have run while we waited: it cannot see this subscription, so close it here.
-      if (signal.aborted) {
-        await subscription.close();
-        return undefined;
+  private async sync(signal: AbortSignal): Promise<boolean> {
+    if (this.watches.version === this.syncedVersion && !this.refused) return false;
+    const version = this.watches.version;
+    const desired = new Map(computeRoots(this.watches).map((r) => [r.dir, r.recursive]));
+    let placed = false;
+    let refused = false;
+    for (const [dir, recursive] of this.subscription ? desired : existingFirst(desired)) {
+      if (this.live.get(dir) === recursive) continue;
+      if (!(await this.place(dir, recursive, signal))) {
+        refused = true;
+        continue;
       }
-      sub = { subscription, roots: remaining };
-      this.subs.push(sub);
-      return sub;
+      if (signal.aborted) return placed;
+      this.live.set(dir, recursive);
+      placed = true;
     }
-    return undefined;
+    for (const dir of [...this.live.keys()]) {
+      if (desired.has(dir)) continue;
+      this.live.delete(dir);
+      await this.subscription?.removeRoot(dir);
+    }
+    this.syncedVersion = version;
+    this.refused = refused;
+    return placed;
   }
 
-  /** Keeps the changes of a batch that concern our watches and that `sub` is the owner of, and queues them. */
-  private accept(sub: Sub, batch: ChangeBatch): void {
+  /**
+   * Watches `dir` on the subscription, started by the first root (a missing one is watched for by the
+   * watcher, and reported with what it holds once it appears). False when it cannot be watched (a file
+   * stands on its path): tried again at the next step. Any other failure is the real cause of a reloader
+   * that cannot watch, and is thrown.
+   */
+  private async place(dir: string, recursive: boolean, signal: AbortSignal): Promise<boolean> {
+    try {
+      if (this.subscription) await this.subscription.addRoot(dir, { recursive });
+      else await this.start(dir, recursive, signal);
+      return true;
+    } catch (error) {
+      if (error instanceof WatchError && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Starts the subscription on `dir`. A watcher starts on a directory that exists: when `dir` does not
+   * (yet), it starts on the nearest existing directory above it, which leaves once `dir` is added.
+   */
+  private async start(dir: string, recursive: boolean, signal: AbortSignal): Promise<void> {
+    const first = nearestDirectory(dir);
+    const subscription = await subscribe(first, (batch) => this.accept(batch), {
+      ...this.watchOptions,
+      recursive: first === dir ? recursive : false,
+      persistent: false,
+      onError: (e) => this.emitError(e),
+    });
+    // stop() may have run while we waited: it cannot see this subscription, so close it here.
+    if (signal.aborted) return subscription.close();
+    this.subscription = subscription;
+    if (first !== dir) {
+      await subscription.addRoot(dir, { recursive }).finally(() => subscription.removeRoot(first));
+    }
+  }
+
+  /** Keeps the changes of a batch that concern our watches, and queues them. */
+  private accept(batch: ChangeBatch): void {
     const kept = new Map<string, FileChange>();
     const keep = (c: FileChange) => {
       if (!kept.has(c.path)) kept.set(c.path, c);
     };
     for (const c of batch) {
-      if (this.holder(c.path) !== sub) continue;
       if (!c.isDir) {
         if (this.watches.isWatched(c.path)) keep(c);
       } else if (c.change === Change.deleted) {
@@ -230,18 +209,6 @@ export class WatchfilesReloader extends BaseReloader {
     }
   }
 
-  /** The subscription that owns the root holding `p`: its parent's flat root, else the nearest recursive one. */
-  private holder(p: string): Sub | undefined {
-    const flat = this.owner.get(`n:${path.dirname(p)}`);
-    if (flat) return flat;
-    for (let dir = p; ; dir = path.dirname(dir)) {
-      const sub = this.owner.get(`r:${dir}`);
-      if (sub) return sub;
-      if (path.dirname(dir) === dir) break;
-    }
-    return this.owner.get(`n:${p}`);
-  }
-
   private waitForBatch(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -256,16 +223,24 @@ export class WatchfilesReloader extends BaseReloader {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
 
-  /** The watched files that exist under roots that just appeared: they were created while we could not watch. */
-  private filesUnder(roots: WatchRoot[]): FileChange[] {
-    if (!roots.length) return [];
-    const out: FileChange[] = [];
-    for (const file of this.watches.entries().keys()) {
-      const dir = path.dirname(file);
-      const inside = roots.some((r) => (r.recursive ? covers(r.dir, dir) : r.dir === dir));
-      if (inside && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) out.push({ change: Change.added, path: file });
-    }
-    return out;
+/** The roots that exist first: one of them starts the subscription, and the missing ones are added to it. */
+function existingFirst(roots: Map<string, boolean>): Array<[string, boolean]> {
+  return [...roots].sort(([a], [b]) => Number(isDirectory(b)) - Number(isDirectory(a)));
+}
+
+/** `dir` when it is a directory, else the nearest directory above it. */
+function nearestDirectory(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (isDirectory(d) || path.dirname(d) === d) return d;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

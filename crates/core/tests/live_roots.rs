@@ -188,3 +188,14 @@ fn a_root_added_before_it_exists_may_turn_out_to_be_a_file() {
     let got = paths(&rx, &here.join("sentinel"));
     assert!(!got.iter().any(|(_, p)| p == &base.join("sibling.txt")), "a file root holds only itself: {got:?}");
 }
+
+#[test]
+fn a_flat_root_where_a_recursive_root_ignores_reports_its_own_entries() {
+    let (_d, base) = tmp();
+    let hidden = base.join("node_modules/pkg");
+    fs::create_dir_all(&hidden).unwrap();
+    let (w, rx) = start(vec![base.clone()], |c| c.step = Duration::from_millis(10));
+    w.add_root(hidden.clone(), false).unwrap();
+    fs::write(hidden.join("index.js"), "x").unwrap();
+    until(&rx, &hidden.join("index.js"));
+}

@@ -91,17 +91,24 @@ impl Engine {
         self.schedule_poll(Instant::now());
     }
 
-    /// The root that holds `path`: the deepest one when roots nest, a recursive one before one that is not
-    /// (a directory inside a flat root that a recursive root also holds is walked as the recursive one says).
+    /// The root that holds `path`: the deepest one when roots nest. An entry of a flat root that a recursive
+    /// root also holds, and does not ignore, is the recursive root's (a directory made there is walked).
     pub(super) fn root_for(&self, path: &Path) -> Option<usize> {
-        let rank = |r: &Root| (r.recursive || r.is_file, r.path.as_os_str().len());
-        let mut best: Option<usize> = None;
-        for (i, r) in self.roots.iter().enumerate() {
-            if r.holds(path) && best.map_or(true, |b| rank(&self.roots[b]) < rank(r)) {
-                best = Some(i);
+        let deepest = |want: &dyn Fn(&Root) -> bool| {
+            let mut best: Option<usize> = None;
+            for (i, r) in self.roots.iter().enumerate() {
+                if r.holds(path) && want(r) && best.map_or(true, |b| self.roots[b].path.as_os_str().len() < r.path.as_os_str().len()) {
+                    best = Some(i);
+                }
             }
+            best
+        };
+        let best = deepest(&|_| true)?;
+        let flat = &self.roots[best];
+        if flat.recursive || flat.is_file || flat.path == path {
+            return Some(best);
         }
-        best
+        deepest(&|r| r.recursive && !r.is_file && !self.filter.is_ignored(&r.path, path, false)).or(Some(best))
     }
 
     /// The watch limit was hit while the watcher runs: poll the root if allowed, else say so once.

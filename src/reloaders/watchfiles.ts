@@ -5,12 +5,12 @@
  * watched files and globs. A root that does not exist yet is the watcher's to look for: it reports what
  * the root holds once it appears.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch, mergeBatches } from '../watch/batch.js';
 import { resolveOptions } from '../watch/options.js';
+import { RootSet } from '../watch/root-set.js';
 import { subscribe } from '../watch/subscribe.js';
-import { Change, WatchError, type ChangeBatch, type FileChange, type Subscription, type WatchOptions } from '../watch/types.js';
+import { Change, type ChangeBatch, type FileChange, type WatchOptions } from '../watch/types.js';
 import { BaseReloader, positiveMs } from './base.js';
 import { computeRoots, type WatchRoot } from './roots.js';
 import { ignoredBelow } from './watch-list.js';
@@ -46,10 +46,8 @@ export class WatchfilesReloader extends BaseReloader {
   /** What subscribe() is given; WatchmanReloader adds its backend. */
   protected readonly watchOptions: WatchOptions;
   /** One subscription whatever the roots: they are added to it and removed from it as the watches change. */
-  private subscription: Subscription | undefined;
-  /** Directory -> recursive: the roots the subscription watches (one that does not exist yet is watched for). */
-  private live = new Map<string, boolean>();
-  /** Roots the subscription could not take (a file stands on their path): tried again at each step. */
+  private rootSet: RootSet = this.newRootSet();
+  /** Some roots could not be watched (a file stands on their path): tried again at each step. */
   private refused = false;
   private syncedVersion = -1;
   private queue: ChangeBatch[] = [];
@@ -70,19 +68,19 @@ export class WatchfilesReloader extends BaseReloader {
     this.watchOptions = watchOptions;
   }
 
-  /** The directories watched now (after the last tick), each recursive or not. */
+  /** The directories watched now (after the last tick), each recursive or not; one may not exist yet. */
   get roots(): WatchRoot[] {
-    return [...this.live].map(([dir, recursive]) => ({ dir, recursive }));
+    return [...this.rootSet.roots].map(([dir, recursive]) => ({ dir, recursive }));
   }
 
   /** How many native subscriptions are open: one once something is watched, whatever the roots. */
   get subscriptionCount(): number {
-    return this.subscription ? 1 : 0;
+    return this.rootSet.started ? 1 : 0;
   }
 
   /** The mechanism in use ('inotify', 'fsevents', 'js-poll', 'watchman'...); '' before the first tick. */
   get backend(): string {
-    return this.subscription?.backend ?? '';
+    return this.rootSet.backend;
   }
 
   protected async step(signal: AbortSignal): Promise<ChangeBatch> {
@@ -96,80 +94,35 @@ export class WatchfilesReloader extends BaseReloader {
   }
 
   protected async release(): Promise<void> {
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    this.live = new Map();
+    const rootSet = this.rootSet;
+    this.rootSet = this.newRootSet();
     this.refused = false;
     this.syncedVersion = -1;
     this.queue = [];
-    await subscription?.close();
+    await rootSet.close();
   }
 
-  /**
-   * Brings the subscription's roots in line with the watches: new roots first, then the ones no watch
-   * needs (so a wider root is in place before the narrower ones go). True when roots were added.
-   */
+  /** Brings the subscription's roots in line with the watches. True when roots were added. */
   private async sync(signal: AbortSignal): Promise<boolean> {
     if (this.watches.version === this.syncedVersion && !this.refused) return false;
     const version = this.watches.version;
-    const desired = new Map(computeRoots(this.watches).map((r) => [r.dir, r.recursive]));
-    let placed = false;
-    let refused = false;
-    for (const [dir, recursive] of this.subscription ? desired : existingFirst(desired)) {
-      if (this.live.get(dir) === recursive) continue;
-      if (!(await this.place(dir, recursive, signal))) {
-        refused = true;
-        continue;
-      }
-      if (signal.aborted) return placed;
-      this.live.set(dir, recursive);
-      placed = true;
-    }
-    for (const dir of [...this.live.keys()]) {
-      if (desired.has(dir)) continue;
-      this.live.delete(dir);
-      await this.subscription?.removeRoot(dir);
-    }
+    const rootSet = this.rootSet;
+    const { added, refused } = await rootSet.set(new Map(computeRoots(this.watches).map((r) => [r.dir, r.recursive])));
+    if (signal.aborted || rootSet !== this.rootSet) return false;
     this.syncedVersion = version;
-    this.refused = refused;
-    return placed;
+    this.refused = refused.length > 0;
+    return added.length > 0;
   }
 
-  /**
-   * Watches `dir` on the subscription, started by the first root (a missing one is watched for by the
-   * watcher, and reported with what it holds once it appears). False when it cannot be watched (a file
-   * stands on its path): tried again at the next step. Any other failure is the real cause of a reloader
-   * that cannot watch, and is thrown.
-   */
-  private async place(dir: string, recursive: boolean, signal: AbortSignal): Promise<boolean> {
-    try {
-      if (this.subscription) await this.subscription.addRoot(dir, { recursive });
-      else await this.start(dir, recursive, signal);
-      return true;
-    } catch (error) {
-      if (error instanceof WatchError && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
-      throw error;
-    }
-  }
-
-  /**
-   * Starts the subscription on `dir`. A watcher starts on a directory that exists: when `dir` does not
-   * (yet), it starts on the nearest existing directory above it, which leaves once `dir` is added.
-   */
-  private async start(dir: string, recursive: boolean, signal: AbortSignal): Promise<void> {
-    const first = nearestDirectory(dir);
-    const subscription = await subscribe(first, (batch) => this.accept(batch), {
-      ...this.watchOptions,
-      recursive: first === dir ? recursive : false,
-      persistent: false,
-      onError: (e) => this.emitError(e),
-    });
-    // stop() may have run while we waited: it cannot see this subscription, so close it here.
-    if (signal.aborted) return subscription.close();
-    this.subscription = subscription;
-    if (first !== dir) {
-      await subscription.addRoot(dir, { recursive }).finally(() => subscription.removeRoot(first));
-    }
+  private newRootSet(): RootSet {
+    return new RootSet((dir, recursive) =>
+      subscribe(dir, (batch) => this.accept(batch), {
+        ...this.watchOptions,
+        recursive,
+        persistent: false,
+        onError: (e) => this.emitError(e),
+      }),
+    );
   }
 
   /** Keeps the changes of a batch that concern our watches, and queues them. */
@@ -222,25 +175,5 @@ export class WatchfilesReloader extends BaseReloader {
       this.wake = done;
       signal.addEventListener('abort', done, { once: true });
     });
-  }
-}
-
-/** The roots that exist first: one of them starts the subscription, and the missing ones are added to it. */
-function existingFirst(roots: Map<string, boolean>): Array<[string, boolean]> {
-  return [...roots].sort(([a], [b]) => Number(isDirectory(b)) - Number(isDirectory(a)));
-}
-
-/** `dir` when it is a directory, else the nearest directory above it. */
-function nearestDirectory(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (isDirectory(d) || path.dirname(d) === d) return d;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

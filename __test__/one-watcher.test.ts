@@ -153,6 +153,23 @@ describe.runIf(linuxNative)('the layers keep one inotify instance', () => {
     expect(inotifyFds()).toBe(before);
   });
 
+  it('WatchfilesReloader places a watch added while it waits at once, not a timeout later', async () => {
+    reloader = new WatchfilesReloader({ step: 10, timeout: 60_000 });
+    const r = reloader;
+    const [a, b] = ['a/x.js', 'b/y.js'].map((p) => path.join(dir, p));
+    for (const f of [a, b]) write(f, 'one');
+    r.watchDir(path.join(dir, 'a'), '**/*.js');
+    const ticks = r.tick();
+    await ticks.next();
+    const waiting = ticks.next(); // waits for a batch, up to the 60 s timeout
+    r.watchFile(b);
+    await waiting; // the new watch ended the wait
+    expect(r.roots).toContainEqual({ dir: path.join(dir, 'b'), recursive: false });
+    fs.writeFileSync(b, 'edited, longer');
+    const got = await ticks.next();
+    expect(got.value?.map((c) => c.path)).toContain(b);
+  });
+
   it('the chokidar facade with several add() calls and an unwatch()', async () => {
     const before = inotifyFds();
     for (const f of ['one/a.txt', 'two/b.txt', 'three/c.txt']) write(path.join(dir, f));

@@ -84,10 +84,14 @@ export class WatchfilesReloader extends BaseReloader {
   }
 
   protected async step(signal: AbortSignal): Promise<ChangeBatch> {
-    const placed = await this.sync(signal);
+    let placed = await this.sync(signal);
     if (signal.aborted) return makeBatch([]);
     // New watches are a step of their own: the caller learns at once that they are in place.
-    if (!placed && !this.queue.length) await this.waitForBatch(signal);
+    if (!placed && !this.queue.length) {
+      await this.waitForBatch(signal);
+      // Watches added while we waited are placed now, not a `timeout` later.
+      if (!signal.aborted && this.watches.version !== this.syncedVersion) placed = await this.sync(signal);
+    }
     if (signal.aborted) return makeBatch([]);
     const batches = this.queue.splice(0);
     return batches.length ? mergeBatches(batches) : makeBatch([]);
@@ -162,8 +166,17 @@ export class WatchfilesReloader extends BaseReloader {
     }
   }
 
+  /** A step waiting for a batch wakes up to place new watches (they go on the running subscription). */
+  protected override watchesChanged(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
   private waitForBatch(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      // Watches changed since the sync (before this wait could be woken): place them first.
+      if (this.watches.version !== this.syncedVersion) return resolve();
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);

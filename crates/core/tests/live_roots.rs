@@ -107,12 +107,25 @@ fn a_file_root_added_and_removed_leaves_its_directory_root_watched() {
 
 #[test]
 fn each_root_has_its_own_recursion_in_one_watcher() {
+    own_recursion(false);
+}
+
+#[test]
+fn each_root_has_its_own_recursion_when_polled() {
+    own_recursion(true);
+}
+
+fn own_recursion(force_polling: bool) {
     let (_d, base) = tmp();
     let (deep, flat) = (base.join("deep"), base.join("flat"));
     for d in [&deep, &flat] {
         fs::create_dir_all(d.join("sub")).unwrap();
     }
-    let (w, rx) = start(vec![deep.clone()], |c| c.step = Duration::from_millis(10));
+    let (w, rx) = start(vec![deep.clone()], |c| {
+        c.step = Duration::from_millis(10);
+        c.force_polling = force_polling;
+        c.poll_delay = Duration::from_millis(20);
+    });
     w.add_root(flat.clone(), false).unwrap();
     fs::write(flat.join("sub/below.txt"), "b").unwrap(); // below the flat root: not its business
     fs::write(deep.join("sub/below.txt"), "b").unwrap();
@@ -198,4 +211,25 @@ fn a_flat_root_where_a_recursive_root_ignores_reports_its_own_entries() {
     w.add_root(hidden.clone(), false).unwrap();
     fs::write(hidden.join("index.js"), "x").unwrap();
     until(&rx, &hidden.join("index.js"));
+}
+
+#[test]
+fn a_file_root_inside_a_removed_directory_root_stays_watched() {
+    let (_d, base) = tmp();
+    let (dir, other) = (base.join("dir"), base.join("other"));
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    fs::create_dir(&other).unwrap();
+    let file = dir.join("f.txt");
+    fs::write(&file, "1").unwrap();
+    let (w, rx) = start(vec![other.clone(), dir.clone()], |c| c.step = Duration::from_millis(10));
+    w.add_root(file.clone(), true).unwrap();
+    w.remove_root(dir.clone()).unwrap();
+    fs::write(dir.join("sub/silent.txt"), "s").unwrap();
+    fs::write(dir.join("silent.txt"), "s").unwrap();
+    fs::write(&file, "22").unwrap();
+    let got: Vec<(Change, PathBuf)> = until(&rx, &file).iter().flat_map(|b| b.changes.iter().map(|c| (c.change, c.path.clone()))).collect();
+    assert!(got.contains(&(Change::Modified, file.clone())), "{got:?}");
+    fs::write(other.join("sentinel"), "s").unwrap();
+    let got = paths(&rx, &other.join("sentinel"));
+    assert!(got.iter().all(|(_, p)| !p.ends_with("silent.txt")), "{got:?}");
 }

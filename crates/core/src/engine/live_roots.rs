@@ -115,16 +115,24 @@ impl Engine {
             return;
         }
         // What another root still holds stays, and so do the directories above a root.
-        let roots: Vec<(PathBuf, bool)> =
-            self.roots.iter().filter(|r| !r.is_file).map(|r| (r.path.clone(), r.recursive)).collect();
+        let roots: Vec<(PathBuf, bool, bool)> = self.roots.iter().map(|r| (r.path.clone(), r.recursive, r.is_file)).collect();
         let kept = |p: &Path| {
             keep(p)
-                || roots.iter().any(|(r, recursive)| {
-                    r.starts_with(p) || if *recursive { p.starts_with(r) } else { p.parent() == Some(r.as_path()) }
+                || roots.iter().any(|(r, recursive, is_file)| {
+                    r.starts_with(p) || (!is_file && if *recursive { p.starts_with(r) } else { p.parent() == Some(r.as_path()) })
                 })
         };
-        // A directory kept as an entry of a flat root is no longer watched itself.
-        let watched = |p: &Path| roots.iter().any(|(r, recursive)| r == p || (*recursive && p.starts_with(r)));
+        // A directory kept only as an entry of a flat root, or above a root, is no longer watched itself; a
+        // file root's directory is.
+        let watched = |p: &Path| {
+            roots.iter().any(|(r, recursive, is_file)| {
+                if *is_file {
+                    r.parent() == Some(p)
+                } else {
+                    r == p || (*recursive && p.starts_with(r))
+                }
+            })
+        };
         let mut entries = self.tree.subtree(path);
         // Deepest first, so a directory leaves after what it holds.
         entries.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));

@@ -334,8 +334,12 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     for (const t of this.links.targets()) {
       out.push(t.isDir ? { path: t.real, recursive } : { path: path.dirname(t.real), recursive: false });
     }
-    // Watched for by the core until they appear, as a directory or a file.
-    for (const root of this.missing.values()) out.push({ path: root.abs, recursive, missing: true });
+    // Watched for by the core until they appear, as a directory or a file; their nearest existing directory
+    // too, as chokidar watches the parent, so one made there (or the next directory on the way) is heard at once.
+    for (const root of this.missing.values()) {
+      out.push({ path: root.abs, recursive, missing: true });
+      out.push({ path: nearestDirectory(path.dirname(root.abs)), recursive: false });
+    }
     return out;
   }
 
@@ -499,6 +503,13 @@ function unifyPaths(paths: unknown): string[] {
     throw new TypeError(`Non-string provided as watch path: ${String(paths)}`);
   }
   return list as string[];
+}
+
+/** `dir` when it is a directory, else the nearest directory above it. */
+function nearestDirectory(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (isDirectory(d) || path.dirname(d) === d) return d;
+  }
 }
 
 function isDirectory(p: string): boolean {

@@ -233,3 +233,40 @@ fn a_file_root_inside_a_removed_directory_root_stays_watched() {
     let got = paths(&rx, &other.join("sentinel"));
     assert!(got.iter().all(|(_, p)| !p.ends_with("silent.txt")), "{got:?}");
 }
+
+#[test]
+fn a_root_made_in_a_watched_directory_is_reported_at_once_not_at_the_poll_tick() {
+    let (_d, base) = tmp();
+    // A poll tick an hour away: only the directory's event can bring the root in.
+    let (w, rx) = start(vec![base.clone()], |c| {
+        c.step = Duration::from_millis(10);
+        c.poll_delay = Duration::from_secs(3600);
+    });
+    let (file, dir) = (base.join("later.txt"), base.join("later"));
+    w.add_root(file.clone(), false).unwrap();
+    w.add_root(dir.clone(), true).unwrap();
+    fs::write(&file, "1").unwrap();
+    fs::create_dir(&dir).unwrap();
+    until(&rx, &dir);
+    // Both are roots now: a change below the directory root is reported.
+    fs::write(dir.join("x.txt"), "x").unwrap();
+    until(&rx, &dir.join("x.txt"));
+}
+
+#[test]
+fn a_root_not_there_yet_inside_another_does_not_hide_what_the_outer_root_sees() {
+    let (_d, base) = tmp();
+    let (w, rx) = start(vec![base.clone()], |c| {
+        c.step = Duration::from_millis(10);
+        c.poll_delay = Duration::from_secs(3600);
+    });
+    let later = base.join("a/later");
+    w.add_root(later.clone(), true).unwrap();
+    // Made inside a directory made in the same moment: no event names the root itself.
+    let staging = base.join("staging");
+    fs::create_dir_all(staging.join("later")).unwrap();
+    fs::rename(&staging, base.join("a")).unwrap();
+    until(&rx, &later);
+    fs::write(later.join("x.txt"), "x").unwrap();
+    until(&rx, &later.join("x.txt"));
+}

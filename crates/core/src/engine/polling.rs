@@ -65,27 +65,34 @@ impl Engine {
         }
     }
 
+    /// An absent root (gone, not made yet, or unreadable): watched again, and reported with what it holds,
+    /// if it is there now. At each poll tick, and at once when an event names its path.
+    pub(super) fn look_for_root(&mut self, ri: usize) {
+        let path = self.roots[ri].path.clone();
+        // A root added before it existed is whichever kind appears.
+        if self.roots[ri].kind_open {
+            if let Ok(m) = Meta::read(&path, true) {
+                self.roots[ri].is_file = !m.is_dir();
+            }
+        }
+        if self.read_in(ri, &path).is_none() {
+            return;
+        }
+        match self.init_root(ri, true) {
+            Ok(()) => self.roots[ri].kind_open = false,
+            Err(e) => {
+                self.roots[ri].present = false;
+                if e.code != ErrorCode::NotFound {
+                    self.report(e);
+                }
+            }
+        }
+    }
+
     pub(super) fn poll_tick(&mut self, now: Instant) {
         for ri in 0..self.roots.len() {
             if !self.roots[ri].present {
-                let path = self.roots[ri].path.clone();
-                // A root added before it existed is whichever kind appears.
-                if self.roots[ri].kind_open {
-                    if let Ok(m) = Meta::read(&path, true) {
-                        self.roots[ri].is_file = !m.is_dir();
-                    }
-                }
-                if self.read_in(ri, &path).is_some() {
-                    match self.init_root(ri, true) {
-                        Ok(()) => self.roots[ri].kind_open = false,
-                        Err(e) => {
-                            self.roots[ri].present = false;
-                            if e.code != ErrorCode::NotFound {
-                                self.report(e);
-                            }
-                        }
-                    }
-                }
+                self.look_for_root(ri);
             } else if matches!(self.roots[ri].mode, Mode::Poll(_)) {
                 self.diff_root(ri, now);
             }

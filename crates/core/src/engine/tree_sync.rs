@@ -7,9 +7,21 @@ use super::*;
 impl Engine {
     /// Something happened at `path`: record it for the batch and keep watches and tree in step.
     pub fn on_path(&mut self, path: &Path, now: Instant) {
-        let Some(ri) = self.root_for(path) else { return };
+        let Some(mut ri) = self.root_for(path) else { return };
         if !self.roots[ri].present {
-            return;
+            // The root itself is back (made in a watched directory): no need to wait for the poll tick.
+            if path == self.roots[ri].path {
+                self.look_for_root(ri);
+                if self.roots[ri].present {
+                    return;
+                }
+            }
+            // Still absent: a root around it that is there goes on seeing the path.
+            let around = self.roots.iter().enumerate().filter(|(_, r)| r.present && r.holds(path));
+            match around.max_by_key(|(_, r)| r.path.as_os_str().len()) {
+                Some((i, _)) => ri = i,
+                None => return,
+            }
         }
         // An event from a directory that has left the tree (or become a symlink) since: its own change
         // takes its entries along. Reading the path now would go through whatever stands there instead.

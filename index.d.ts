@@ -30,10 +30,11 @@ export declare class NativeWatcher {
   get entryCount(): number
   /**
    * Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
-   * exist yet (reported once it appears). What it holds now is the baseline. Resolves once its watches
-   * are placed; adding a root already watched does nothing.
+   * exist yet (reported once it appears, as whichever kind it is). What it holds now is the baseline.
+   * `recursive` is the root's own (default: the watcher's). Resolves once its watches are placed; adding
+   * a root already watched does nothing but set its recursion.
    */
-  addRoot(path: string): Promise<void>
+  addRoot(path: string, options?: NativeRootOptions | undefined | null): Promise<void>
   /**
    * Stops watching a root; what only it held is let go without a report. Removing a root not watched
    * does nothing.
@@ -99,4 +100,10 @@ export interface NativeOptions {
   /** 'error' (default) or 'poll'. */
   onLimit?: string
   followSymlinks?: boolean
+}
+
+/** Options of one root added while running. */
+export interface NativeRootOptions {
+  /** Watch what lies below the root's own entries; default: the watcher's `recursive`. */
+  recursive?: boolean
 }

@@ -2,7 +2,7 @@
  * watchfiles-node: a Rust-backed file watcher for Node.js. See README.md for the guide.
  */
 export { Change, WatchError } from './watch/types.js';
-export type { ChangeBatch, FileChange, Subscription, WatchErrorCode, WatchFilter, WatchOptions } from './watch/types.js';
+export type { AddRootOptions, ChangeBatch, FileChange, Subscription, WatchErrorCode, WatchFilter, WatchOptions } from './watch/types.js';
 export { DefaultFilter, DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES } from './watch/filters.js';
 export type { DefaultFilterOptions } from './watch/filters.js';
 export { watch } from './watch/watch.js';

@@ -1,92 +1,79 @@
 /**
- * Which directories the watcher core must watch, and the subscriptions that do it. Every add(),
- * unwatch() and newly followed symlink re-plans: a target already inside a recursive watch costs
- * nothing more, a subscription no target needs any longer is closed. Each subscription is one OS
- * watcher instance, so paths added together share one.
+ * Which directories the watcher core must watch, kept on ONE subscription (a RootSet) whatever the
+ * targets. Every add(), unwatch(), newly followed symlink and path that appeared re-plans: a target
+ * already inside a recursive watch costs nothing more, a root no target needs any longer is removed.
  */
 import fs from 'node:fs';
-import type { Subscription } from '../watch/types.js';
+import { RootSet, type StartRoot } from '../watch/root-set.js';
 import { isAtOrBelow } from './paths.js';
 
 export interface WatchTarget {
-  /** An existing directory. */
+  /** An existing directory; or, with `missing`, a path watched before it exists. */
   path: string;
   /** Watch below it too (false: only its own entries, for watched files and depth 0). */
   recursive: boolean;
+  /** Not there yet: the core looks for it and reports it (and what it holds) once it appears. */
+  missing?: boolean;
 }
 
-export type StartSubscription = (roots: string[], recursive: boolean) => Promise<Subscription>;
-
-interface Live {
-  roots: string[];
-  recursive: boolean;
-  handle: Subscription;
+export interface SubscriptionSetOptions {
+  /**
+   * Flat and recursive targets need different watcher options (webpack: no default ignores for a
+   * directory it named): one subscription for each kind, started with `recursive` accordingly.
+   */
+  splitByRecursion?: boolean;
 }
 
 export class SubscriptionSet {
-  private live: Live[] = [];
-  private closed = false;
+  /** One RootSet, or (splitByRecursion) one per kind: [recursive, flat]. */
+  private readonly sets: RootSet[];
 
   constructor(
-    private readonly start: StartSubscription,
+    start: StartRoot,
     private readonly onError: (error: Error) => void,
-  ) {}
+    private readonly options: SubscriptionSetOptions = {},
+  ) {
+    this.sets = options.splitByRecursion
+      ? [new RootSet((dir) => start(dir, true)), new RootSet((dir) => start(dir, false))]
+      : [new RootSet(start)];
+  }
 
   /**
-   * Opens what `targets` need and closes what none of them needs. Returns the targets that got a new
-   * watch: what changed there before the watch was in place was not reported, so the caller re-checks.
+   * Watches what `targets` need and nothing else. Returns the targets that got a new watch: what changed
+   * there before the watch was in place was not reported, so the caller re-checks.
    */
   async plan(targets: readonly WatchTarget[]): Promise<WatchTarget[]> {
-    const wanted = targets.filter((t) => isDirectory(t.path));
-    const keep: Live[] = [];
-    const drop: Live[] = [];
-    for (const s of this.live) (wanted.some((t) => covers(s, t)) ? keep : drop).push(s);
-    this.live = keep;
-    await Promise.all(drop.map((s) => s.handle.close().catch(() => {})));
-
-    const missing = minimal(wanted.filter((t) => !keep.some((s) => covers(s, t))));
-    for (const recursive of [true, false]) {
-      const roots = missing.filter((t) => t.recursive === recursive).map((t) => t.path);
-      if (roots.length) await this.open(roots, recursive);
-    }
-    return missing;
-  }
-
-  async closeAll(): Promise<void> {
-    this.closed = true;
-    const all = this.live;
-    this.live = [];
-    await Promise.all(all.map((s) => s.handle.close().catch(() => {})));
-  }
-
-  private async open(roots: string[], recursive: boolean): Promise<void> {
-    try {
-      const handle = await this.start(roots, recursive);
-      // close() may have run while the watch was being placed.
-      if (this.closed) await handle.close();
-      else this.live.push({ roots, recursive, handle });
-    } catch (error) {
-      // One root that vanished meanwhile must not cost the others their watch.
-      if (roots.length > 1) {
-        for (const r of roots) await this.open([r], recursive);
-      } else {
+    const wanted = minimal(targets.filter((t) => t.missing || isDirectory(t.path)));
+    const added = new Set<string>();
+    const split = this.options.splitByRecursion;
+    for (const [i, set] of this.sets.entries()) {
+      const mine = split ? wanted.filter((t) => t.recursive === (i === 0)) : wanted;
+      try {
+        // A refused target (a file on the way: a/file.txt/b) is asked for again at the next plan.
+        for (const dir of (await set.set(new Map(mine.map((t) => [t.path, t.recursive])))).added) added.add(dir);
+      } catch (error) {
         this.onError(error as Error);
       }
     }
+    return wanted.filter((t) => added.has(t.path));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.sets.map((s) => s.close()));
   }
 }
 
-function covers(s: { roots: string[]; recursive: boolean }, t: WatchTarget): boolean {
-  if (s.recursive) return s.roots.some((r) => isAtOrBelow(t.path, r));
-  return !t.recursive && s.roots.includes(t.path);
+function covers(outer: WatchTarget, t: WatchTarget): boolean {
+  if (outer.recursive) return isAtOrBelow(t.path, outer.path);
+  return !t.recursive && outer.path === t.path;
 }
 
 /** Drops targets that another target in the list already covers. */
-function minimal(targets: WatchTarget[]): WatchTarget[] {
+function minimal(targets: readonly WatchTarget[]): WatchTarget[] {
   const out: WatchTarget[] = [];
   const sorted = [...targets].sort((a, b) => Number(b.recursive) - Number(a.recursive) || a.path.length - b.path.length);
   for (const t of sorted) {
-    if (!out.some((o) => covers({ roots: [o.path], recursive: o.recursive }, t))) out.push(t);
+    if (!out.some((o) => covers(o, t))) out.push(t);
   }
   return out;
 }

@@ -11,7 +11,6 @@ import { DefaultFilter } from '../watch/filters.js';
 import { subscribe } from '../watch/subscribe.js';
 import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../watch/types.js';
 import { compileIgnored, type IgnoreMatcher } from './ignored.js';
-import { MissingPath } from './missing-path.js';
 import { resolveChokidarOptions } from './options.js';
 import { unionGlobScope } from './glob-scope.js';
 import { displayPath, isAtOrBelow, isGlobPath, normalizeUserPath, resolveRoot, type Root } from './paths.js';
@@ -65,7 +64,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   private readonly links = new SymlinkRegistry();
   /** Active roots by key (absolute path, plus the pattern for a glob). */
   private readonly roots = new Map<string, Root>();
-  private readonly missing = new Map<string, MissingPath>();
+  /** Roots that did not exist when added, by key: the core looks for them and reports them when they appear. */
+  private readonly missing = new Map<string, Root>();
   private readonly unwatched = new Set<string>();
   private readonly unwatchedGlobs: Array<(p: string) => boolean> = [];
   /** chokidar 3: "!pattern" passed to add() ignores that pattern. */
@@ -164,12 +164,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       for (const abs of removed) {
         for (const p of [...this.tree.pathsUnder(abs)]) this.syncer.remove(p, true);
         for (const [key, root] of this.roots) if (isAtOrBelow(root.abs, abs)) this.roots.delete(key);
-        for (const [key, m] of this.missing) {
-          if (isAtOrBelow(m.root.abs, abs)) {
-            this.missing.delete(key);
-            await m.close();
-          }
-        }
+        for (const [key, m] of this.missing) if (isAtOrBelow(m.abs, abs)) this.missing.delete(key);
       }
       if (this.unwatchedGlobs.length) {
         for (const [p, entry] of [...this.tree.allPaths()]) {
@@ -191,7 +186,6 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     this.removeAllListeners();
     this.unlinks?.clear();
     this.writes?.clear();
-    const missing = [...this.missing.values()];
     this.missing.clear();
     this.roots.clear();
     this.tree.clear();
@@ -199,7 +193,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     this.toAdd = [];
     this.readyEmitted = false;
     this.initialTasks = 0;
-    this.closePromise = Promise.all([this.subs.closeAll(), ...missing.map((m) => m.close())]).then(() => undefined);
+    this.closePromise = this.subs.closeAll();
     return this.closePromise;
   }
 
@@ -271,32 +265,27 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     return undefined;
   }
 
+  /** A root that does not exist: the core watches for it (one root more on the one subscription). */
   private async watchMissing(root: Root): Promise<void> {
     const key = rootKey(root);
     if (this.missing.has(key)) return;
-    const m = new MissingPath(root, (dir) => this.startSubscription([dir], false, () => this.checkMissing(key)), (e) =>
-      this.reportError(e),
-    );
-    this.missing.set(key, m);
-    if (await m.refresh()) await this.appeared(key, m);
-  }
-
-  private checkMissing(key: string): void {
-    void this.queue.push(async () => {
-      const m = this.missing.get(key);
-      if (m && !this.closed && (await m.refresh())) await this.appeared(key, m);
-    });
+    this.missing.set(key, root);
+    await this.subs.plan(this.targets());
+    // It may have appeared while the watch was being placed.
+    if (fs.existsSync(root.abs)) await this.appeared(key);
   }
 
   /** A path watched before it existed is there now: announce it (ignoreInitial does not apply, as in chokidar). */
-  private async appeared(key: string, m: MissingPath): Promise<void> {
+  private async appeared(key: string): Promise<void> {
+    const root = this.missing.get(key);
+    if (!root || this.closed) return;
     this.missing.delete(key);
-    this.roots.set(key, m.root);
+    this.roots.set(key, root);
     await this.subs.plan(this.targets());
-    const result = await this.syncer.addRoot(m.root, false);
+    const result = await this.syncer.addRoot(root, false);
     if (result === 'missing') {
       this.roots.delete(key);
-      await this.watchMissing(m.root);
+      await this.watchMissing(root);
     }
     await this.replan();
   }
@@ -345,17 +334,23 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     for (const t of this.links.targets()) {
       out.push(t.isDir ? { path: t.real, recursive } : { path: path.dirname(t.real), recursive: false });
     }
+    // Watched for by the core until they appear, as a directory or a file; their nearest existing directory
+    // too, as chokidar watches the parent, so one made there (or the next directory on the way) is heard at once.
+    for (const root of this.missing.values()) {
+      out.push({ path: root.abs, recursive, missing: true });
+      out.push({ path: nearestDirectory(path.dirname(root.abs)), recursive: false });
+    }
     return out;
   }
 
   private newSubscriptionSet(): SubscriptionSet {
     return new SubscriptionSet(
-      (roots, recursive) => this.startSubscription(roots, recursive, (batch) => this.onBatch(batch)),
+      (dir, recursive) => this.startSubscription(dir, recursive),
       (e) => this.reportError(e),
     );
   }
 
-  private startSubscription(roots: string[], recursive: boolean, onBatch: (b: ChangeBatch) => void): Promise<Subscription> {
+  private startSubscription(dir: string, recursive: boolean): Promise<Subscription> {
     const o = this.options;
     const ignore = this.ignoreMatcher;
     const absoluteSpelling = !!o.cwd || [...this.roots.values()].every((r) => path.isAbsolute(r.display));
@@ -378,7 +373,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
       options.forcePolling = true;
       options.pollDelay = Math.max(1, Math.round(o.interval));
     }
-    return subscribe(roots, onBatch, options);
+    return subscribe(dir, (batch) => this.onBatch(batch), options);
   }
 
   private onBatch(batch: ChangeBatch): void {
@@ -404,6 +399,9 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     }
     void this.queue.push(async () => {
       if (this.closed) return;
+      for (const [key, root] of this.missing) {
+        if (changes.some((c) => c.path === root.abs)) await this.appeared(key);
+      }
       await this.syncer.apply(changes);
       if (batch.rescan) await this.syncer.rescan([...this.roots.values()]);
       await this.replan();
@@ -505,6 +503,13 @@ function unifyPaths(paths: unknown): string[] {
     throw new TypeError(`Non-string provided as watch path: ${String(paths)}`);
   }
   return list as string[];
+}
+
+/** `dir` when it is a directory, else the nearest directory above it. */
+function nearestDirectory(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (isDirectory(d) || path.dirname(d) === d) return d;
+  }
 }
 
 function isDirectory(p: string): boolean {

@@ -28,10 +28,9 @@ import { CHILD_MARKER, EXTRA_WATCH_ENV, isModulesMessage } from './protocol.js';
 
 const LIVERELOAD_ENV = 'WATCHFILES_LIVERELOAD';
 
-// How often the reloader looks for watches to add when nothing changes: modules loaded lazily (a route
-// required on first request) are watched within this time.
-const WATCH_SYNC_MS = 200;
 // StatReloader only (no native binary): it stats just the loaded files, so a short interval is cheap.
+// WatchfilesReloader places a watch as soon as it is added (modules loaded lazily, a route required on
+// first request), so it needs no short timeout of its own.
 const STAT_INTERVAL_MS = 300;
 
 export interface RegisterOptions {
@@ -48,7 +47,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   const colors = makeColors(colorEnabled(process.stderr));
   const log = (text: string) => process.stderr.write(`${colors.dim('[watchfiles]')} ${text}\n`);
   const mainFile = path.resolve(process.argv[1]!);
-  const reloader = getReloader({ timeout: WATCH_SYNC_MS, interval: STAT_INTERVAL_MS, onLimit: 'poll', step: RUN_DEFAULTS.step });
+  const reloader = getReloader({ interval: STAT_INTERVAL_MS, onLimit: 'poll', step: RUN_DEFAULTS.step });
   reloader.watchFile(mainFile);
   for (const extra of extraWatches(process.env[EXTRA_WATCH_ENV], cwd, log)) {
     if (fs.statSync(extra, { throwIfNoEntry: false })?.isDirectory()) reloader.watchDir(extra, '**/*');
@@ -127,7 +126,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   });
 
   reloader.on('reload', (batch) => supervisor.changed(batch));
-  guard = new LateWatchGuard(Math.max(WATCH_SYNC_MS, STAT_INTERVAL_MS) + 100, (batch) => supervisor.changed(batch));
+  guard = new LateWatchGuard(STAT_INTERVAL_MS + 100, (batch) => supervisor.changed(batch));
   reloader.on('error', (error) => emit({ type: 'error', error }));
   const via = o.handedOn ? ' (handed on through NODE_OPTIONS)' : '';
   log(

@@ -32,12 +32,14 @@ export abstract class BaseReloader extends ReloaderEmitter {
     if (st && !st.isDirectory()) throw new Error(`watchDir: ${abs} is not a directory; use watchFile() for a single file`);
     // A missing directory is allowed: its files are picked up once it exists.
     this.watches.addGlob(abs, glob);
+    this.watchesChanged();
     return this;
   }
 
   /** Watch one file. Relative paths resolve against the cwd. */
   watchFile(file: string): this {
     this.watches.addFile(checkFile('watchFile', file));
+    this.watchesChanged();
     return this;
   }
 
@@ -47,6 +49,7 @@ export abstract class BaseReloader extends ReloaderEmitter {
    */
   watchFailedFile(file: string): this {
     this.watches.addErrorFile(checkFile('watchFailedFile', file));
+    this.watchesChanged();
     return this;
   }
 
@@ -58,12 +61,14 @@ export abstract class BaseReloader extends ReloaderEmitter {
   /** Forget every watchDir()/watchFile() watch (a new module graph replaces the old); failed files stay. */
   clearWatches(): this {
     this.watches.clear();
+    this.watchesChanged();
     return this;
   }
 
   /** Forget the files registered with watchFailedFile() (they loaded fine this time). */
   clearErrorFiles(): this {
     this.watches.clearErrorFiles();
+    this.watchesChanged();
     return this;
   }
 
@@ -145,6 +150,9 @@ export abstract class BaseReloader extends ReloaderEmitter {
     // Lost events (rescan) mean we cannot know what changed: always reload.
     if (unhandled.length || batch.rescan) await this.emitInOrder('reload', makeBatch(unhandled, batch.rescan));
   }
+
+  /** Called after every change to the watch list: a reloader that waits may place the new watches at once. */
+  protected watchesChanged(): void {}
 
   /** Finds the changes since the last step; must return promptly (an empty batch is fine) once `signal` aborts. */
   protected abstract step(signal: AbortSignal): Promise<ChangeBatch>;

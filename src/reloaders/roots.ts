@@ -12,16 +12,11 @@ export interface WatchRoot {
   readonly recursive: boolean;
 }
 
-/** `r:/abs/dir` or `n:/abs/dir`: one key per root and kind. */
-export function rootKey(root: WatchRoot): string {
-  return `${root.recursive ? 'r' : 'n'}:${root.dir}`;
-}
-
 /**
  * True when a recursive watch of `outer` sees everything in `dir`: the same directory, or one below it
  * that no default-ignored directory (node_modules, .git...) hides from the watcher.
  */
-export function covers(outer: string, dir: string): boolean {
+function covers(outer: string, dir: string): boolean {
   if (dir === outer) return true;
   if (!dir.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)) return false;
   return !ignoredBelow(path.relative(outer, dir));

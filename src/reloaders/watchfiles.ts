@@ -1,18 +1,19 @@
 /**
  * WatchfilesReloader: the same contract as StatReloader on the native watcher (subscribe()). It watches
- * the minimal set of roots for its watches (roots.ts), keeps only the changes to watched files and
- * globs, and when watches are added it starts a subscription for the new roots only: the running ones
- * keep their OS watches, and a subscription whose roots a wider one now covers is closed afterwards.
+ * the minimal set of roots for its watches (roots.ts) on ONE subscription (one inotify instance, one
+ * batching thread), adding and removing roots as the watches change, and keeps only the changes to
+ * watched files and globs. A root that does not exist yet is the watcher's to look for: it reports what
+ * the root holds once it appears.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch, mergeBatches } from '../watch/batch.js';
 import { RELOADER_OPTIONS, type ReloaderOptionName } from '../watch/option-table.js';
 import { deriveResolved, resolveOptions, type ResolvedOptions } from '../watch/options.js';
+import { RootSet } from '../watch/root-set.js';
 import { start } from '../watch/subscribe.js';
-import { Change, WatchError, type ChangeBatch, type FileChange, type Subscription, type WatchOptions } from '../watch/types.js';
+import { Change, type ChangeBatch, type FileChange, type WatchError, type WatchOptions } from '../watch/types.js';
 import { BaseReloader, positiveMs } from './base.js';
-import { computeRoots, covers, rootKey, type WatchRoot } from './roots.js';
+import { computeRoots, type WatchRoot } from './roots.js';
 import { ignoredBelow } from './watch-list.js';
 
 /** Watcher options passed through to the watcher (those marked `reloader` in the option table); see WatchOptions for each one's default. */
@@ -23,22 +24,16 @@ export interface WatchfilesReloaderOptions extends ReloaderWatchOptions {
   timeout?: number;
 }
 
-interface Sub {
-  readonly subscription: Subscription;
-  readonly roots: readonly WatchRoot[];
-}
 
 export class WatchfilesReloader extends BaseReloader {
   readonly name: string = 'watchfiles';
   readonly timeout: number;
-  /** The watcher options, validated once here: each subscription derives its own from them without validating again (WatchmanReloader sets its backend). */
+  /** The watcher options, validated once here: the subscription derives its own from them without validating again (WatchmanReloader sets its backend). */
   protected resolved: ResolvedOptions;
-  private subs: Sub[] = [];
-  /** Root key -> the subscription whose events for that root are kept (one per root, so none twice). */
-  private owner = new Map<string, Sub>();
-  /** Keys of roots that did not exist at the last sync: watched once they appear. */
-  private pending = new Set<string>();
-  private desired: WatchRoot[] = [];
+  /** One subscription whatever the roots: they are added to it and removed from it as the watches change. */
+  private rootSet: RootSet = this.newRootSet();
+  /** Some roots could not be watched (a file stands on their path): tried again at each step. */
+  private refused = false;
   private syncedVersion = -1;
   private queue: ChangeBatch[] = [];
   private wake: (() => void) | undefined;
@@ -57,133 +52,74 @@ export class WatchfilesReloader extends BaseReloader {
     this.resolved = resolveOptions(process.cwd(), watchOptions);
   }
 
-  /** The directories watched now (after the last tick), each recursive or not. */
+  /** The directories watched now (after the last tick), each recursive or not; one may not exist yet. */
   get roots(): WatchRoot[] {
-    return this.desired.filter((r) => this.owner.has(rootKey(r)));
+    return [...this.rootSet.roots].map(([dir, recursive]) => ({ dir, recursive }));
   }
 
-  /** How many native subscriptions are open. */
+  /** How many native subscriptions are open: one once something is watched, whatever the roots. */
   get subscriptionCount(): number {
-    return this.subs.length;
+    return this.rootSet.started ? 1 : 0;
   }
 
-  /** The mechanisms in use ('inotify', 'fsevents', 'js-poll', 'watchman'...), '+'-joined; '' before the first tick. */
+  /** The mechanism in use ('inotify', 'fsevents', 'js-poll', 'watchman'...); '' before the first tick. */
   get backend(): string {
-    return [...new Set(this.subs.map((s) => s.subscription.backend))].join('+');
+    return this.rootSet.backend;
   }
 
   protected async step(signal: AbortSignal): Promise<ChangeBatch> {
-    const { placed, appeared } = await this.sync(signal);
+    let placed = await this.sync(signal);
     if (signal.aborted) return makeBatch([]);
     // New watches are a step of their own: the caller learns at once that they are in place.
-    if (!placed && !this.queue.length && !appeared.length) await this.waitForBatch(signal);
+    if (!placed && !this.queue.length) {
+      await this.waitForBatch(signal);
+      // Watches added while we waited are placed now, not a `timeout` later.
+      if (!signal.aborted && this.watches.version !== this.syncedVersion) placed = await this.sync(signal);
+    }
     if (signal.aborted) return makeBatch([]);
     const batches = this.queue.splice(0);
-    if (appeared.length) batches.unshift(makeBatch(appeared));
     return batches.length ? mergeBatches(batches) : makeBatch([]);
   }
 
   protected async release(): Promise<void> {
-    const subs = this.subs;
-    this.subs = [];
-    this.owner = new Map();
-    this.pending = new Set();
-    this.desired = [];
+    const rootSet = this.rootSet;
+    this.rootSet = this.newRootSet();
+    this.refused = false;
     this.syncedVersion = -1;
     this.queue = [];
-    await Promise.all(subs.map((s) => s.subscription.close()));
+    await rootSet.close();
   }
 
-  /** Brings the subscriptions in line with the watches; reports the files of roots that appeared since. */
-  private async sync(signal: AbortSignal): Promise<{ placed: boolean; appeared: FileChange[] }> {
-    if (this.watches.version === this.syncedVersion && this.pending.size === 0) return { placed: false, appeared: [] };
+  /** Brings the subscription's roots in line with the watches. True when roots were added. */
+  private async sync(signal: AbortSignal): Promise<boolean> {
+    if (this.watches.version === this.syncedVersion && !this.refused) return false;
     const version = this.watches.version;
-    const desired = computeRoots(this.watches);
-    const pending = new Set<string>();
-    const assigned = new Map<string, Sub>();
-    const toStart: WatchRoot[] = [];
-    const appearedRoots: WatchRoot[] = [];
-    for (const root of desired) {
-      const key = rootKey(root);
-      const sub = this.subs.find((s) => s.roots.some((r) => rootKey(r) === key));
-      if (sub) assigned.set(key, sub);
-      else if (fs.statSync(root.dir, { throwIfNoEntry: false })?.isDirectory()) {
-        toStart.push(root);
-        if (this.pending.has(key)) appearedRoots.push(root);
-      } else pending.add(key);
-    }
-
-    let placed = false;
-    for (const recursive of [true, false]) {
-      const group = toStart.filter((r) => r.recursive === recursive);
-      const sub = await this.startSubscription(group, pending, signal);
-      if (!sub) continue;
-      placed = true;
-      // Claim the new roots at once: their events must not be dropped while the rest of the sync runs.
-      for (const root of sub.roots) {
-        assigned.set(rootKey(root), sub);
-        this.owner.set(rootKey(root), sub);
-      }
-    }
-    if (signal.aborted) return { placed, appeared: [] };
-
-    this.owner = assigned;
-    this.desired = desired;
-    this.pending = pending;
+    const rootSet = this.rootSet;
+    const { added, refused } = await rootSet.set(new Map(computeRoots(this.watches).map((r) => [r.dir, r.recursive])));
+    if (signal.aborted || rootSet !== this.rootSet) return false;
     this.syncedVersion = version;
-    // Close what no root needs any more (covered by a wider new root, or its watches were cleared).
-    const used = new Set(assigned.values());
-    const unused = this.subs.filter((s) => !used.has(s));
-    this.subs = this.subs.filter((s) => used.has(s));
-    await Promise.all(unused.map((s) => s.subscription.close()));
-    return { placed, appeared: this.filesUnder(appearedRoots) };
+    this.refused = refused.length > 0;
+    return added.length > 0;
   }
 
-  /**
-   * Subscribes to `roots` (all recursive or all not). A root that vanished since we looked goes back to
-   * `pending`; any other failure is the real cause of a reloader that cannot start, and is thrown.
-   */
-  private async startSubscription(roots: WatchRoot[], pending: Set<string>, signal: AbortSignal): Promise<Sub | undefined> {
-    let remaining = roots;
-    while (remaining.length && !signal.aborted) {
-      const recursive = remaining[0]!.recursive;
-      let sub: Sub | undefined;
+  private newRootSet(): RootSet {
+    return new RootSet((dir, recursive) => {
       const onError = (e: WatchError) => this.emitError(e);
-      const subscription = await start(
-        deriveResolved(this.resolved, { roots: remaining.map((r) => r.dir), recursive, persistent: false, onError }),
-        (batch) => {
-          if (sub) this.accept(sub, batch);
-        },
+      return start(
+        deriveResolved(this.resolved, { roots: [dir], recursive, persistent: false, onError }),
+        (batch) => this.accept(batch),
         onError,
-      ).catch((error: unknown) => {
-        const gone = error instanceof WatchError && (error.code === 'ENOENT' || error.code === 'ENOTDIR') ? error.path : undefined;
-        const root = remaining.find((r) => r.dir === gone);
-        if (!root) throw error;
-        pending.add(rootKey(root));
-        remaining = remaining.filter((r) => r !== root);
-        return undefined;
-      });
-      if (!subscription) continue;
-      // stop() may have run while we waited: it cannot see this subscription, so close it here.
-      if (signal.aborted) {
-        await subscription.close();
-        return undefined;
-      }
-      sub = { subscription, roots: remaining };
-      this.subs.push(sub);
-      return sub;
-    }
-    return undefined;
+      );
+    });
   }
 
-  /** Keeps the changes of a batch that concern our watches and that `sub` is the owner of, and queues them. */
-  private accept(sub: Sub, batch: ChangeBatch): void {
+  /** Keeps the changes of a batch that concern our watches, and queues them. */
+  private accept(batch: ChangeBatch): void {
     const kept = new Map<string, FileChange>();
     const keep = (c: FileChange) => {
       if (!kept.has(c.path)) kept.set(c.path, c);
     };
     for (const c of batch) {
-      if (this.holder(c.path) !== sub) continue;
       if (!c.isDir) {
         if (this.watches.isWatched(c.path)) keep(c);
       } else if (c.change === Change.deleted) {
@@ -214,20 +150,17 @@ export class WatchfilesReloader extends BaseReloader {
     }
   }
 
-  /** The subscription that owns the root holding `p`: its parent's flat root, else the nearest recursive one. */
-  private holder(p: string): Sub | undefined {
-    const flat = this.owner.get(`n:${path.dirname(p)}`);
-    if (flat) return flat;
-    for (let dir = p; ; dir = path.dirname(dir)) {
-      const sub = this.owner.get(`r:${dir}`);
-      if (sub) return sub;
-      if (path.dirname(dir) === dir) break;
-    }
-    return this.owner.get(`n:${p}`);
+  /** A step waiting for a batch wakes up to place new watches (they go on the running subscription). */
+  protected override watchesChanged(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   private waitForBatch(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      // Watches changed since the sync (before this wait could be woken): place them first.
+      if (this.watches.version !== this.syncedVersion) return resolve();
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
@@ -239,17 +172,5 @@ export class WatchfilesReloader extends BaseReloader {
       this.wake = done;
       signal.addEventListener('abort', done, { once: true });
     });
-  }
-
-  /** The watched files that exist under roots that just appeared: they were created while we could not watch. */
-  private filesUnder(roots: WatchRoot[]): FileChange[] {
-    if (!roots.length) return [];
-    const out: FileChange[] = [];
-    for (const file of this.watches.entries().keys()) {
-      const dir = path.dirname(file);
-      const inside = roots.some((r) => (r.recursive ? covers(r.dir, dir) : r.dir === dir));
-      if (inside && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) out.push({ change: Change.added, path: file });
-    }
-    return out;
   }
 }

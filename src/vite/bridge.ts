@@ -54,7 +54,7 @@ export class ViteWatchBridge {
   constructor(private readonly options: BridgeOptions) {
     this.ignore = compileIgnored(options.ignored, { atomic: false, onError: (e) => this.error(e) });
     this.subs = new SubscriptionSet(
-      (roots, recursive) => this.subscribe(roots, recursive),
+      (dir, recursive) => this.subscribe(dir, recursive),
       (e) => this.error(e),
     );
     this.addPaths(options.paths);
@@ -151,7 +151,7 @@ export class ViteWatchBridge {
     return this.chain as Promise<void>;
   }
 
-  private subscribe(roots: string[], recursive: boolean): Promise<Subscription> {
+  private subscribe(dir: string, recursive: boolean): Promise<Subscription> {
     const o = this.options;
     const watchOptions: WatchOptions = {
       step: VITE_STEP_MS,
@@ -169,7 +169,7 @@ export class ViteWatchBridge {
       watchOptions.forcePolling = true;
       watchOptions.pollDelay = o.interval && o.interval > 0 ? o.interval : 100;
     }
-    return subscribe(roots, (batch) => this.onBatch(batch), watchOptions);
+    return subscribe(dir, (batch) => this.onBatch(batch), watchOptions);
   }
 
   private onBatch(batch: ChangeBatch): void {

@@ -2,6 +2,7 @@
  * subscribe(): start a watcher and call back once per batch. The native backend is used when the addon
  * loads; otherwise the JS poller, after one line on stderr that says why and how to fix it.
  */
+import path from 'node:path';
 import { startJsPoll } from './backends/js-poll.js';
 import { startNative } from './backends/native.js';
 import { startWatchman } from './backends/watchman.js';
@@ -9,7 +10,7 @@ import type { BackendHandle } from './backends/types.js';
 import { makeBatch } from './batch.js';
 import { loadNative, nativeLoadError } from './addon.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
-import { WatchError, type ChangeBatch, type Subscription, type WatchOptions } from './types.js';
+import { WatchError, type AddRootOptions, type ChangeBatch, type Subscription, type WatchOptions } from './types.js';
 
 let warnedFallback = false;
 
@@ -97,11 +98,68 @@ export async function start(
     }
     return handle.clock();
   };
-  const subscription: Subscription = { backend: handle.backend, pollReason: handle.pollReason, watchCount: handle.watchCount, close, clock };
+  const roots = liveRoots(handle, resolved.recursive, () => closed);
+  const subscription: Subscription = {
+    backend: handle.backend,
+    pollReason: handle.pollReason,
+    watchCount: handle.watchCount,
+    close,
+    clock,
+    ...roots,
+  };
   if (resolved.persistent) persistentSubscriptions.set(close, subscription);
   else dropped.register(subscription, close, token);
   if (resolved.signal?.aborted) await close();
   return subscription;
+}
+
+/** addRoot()/removeRoot(): the input checked here, the work done by the backend's one watcher. */
+function liveRoots(handle: BackendHandle, recursiveDefault: boolean, isClosed: () => boolean): Pick<Subscription, 'addRoot' | 'removeRoot'> {
+  const ready = (method: string, abs: string) => {
+    if (isClosed()) throw new WatchError('EINVAL', `${method}(${JSON.stringify(abs)}) on a closed subscription`, abs);
+    if (!handle.addRoot || !handle.removeRoot) {
+      throw new WatchError(
+        'EINVAL',
+        `${method}() is not supported by the ${handle.backend} backend: start another subscription for ${abs}, or use the native backend`,
+        abs,
+      );
+    }
+    return handle as Required<Pick<BackendHandle, 'addRoot' | 'removeRoot'>>;
+  };
+  return {
+    async addRoot(p: string, options?: AddRootOptions) {
+      const abs = rootPath('addRoot', p);
+      const recursive = rootRecursive(options, recursiveDefault);
+      await ready('addRoot', abs).addRoot(abs, recursive);
+    },
+    async removeRoot(p: string) {
+      const abs = rootPath('removeRoot', p);
+      await ready('removeRoot', abs).removeRoot(abs);
+    },
+  };
+}
+
+function rootPath(method: string, p: unknown): string {
+  if (typeof p !== 'string' || p === '') throw new TypeError(`${method}: "path" must be a non-empty string, got ${describe(p)}`);
+  if (p.includes('\0')) throw new TypeError(`${method}: "path" cannot contain a NUL byte (no file name can): ${JSON.stringify(p)}`);
+  return path.resolve(p);
+}
+
+function rootRecursive(options: unknown, dflt: boolean): boolean {
+  if (options === undefined) return dflt;
+  if (options === null || typeof options !== 'object') throw new TypeError(`addRoot: options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'recursive') throw new TypeError(`addRoot: unknown option "${key}" (the only one is "recursive")`);
+  }
+  const { recursive } = options as AddRootOptions;
+  if (recursive !== undefined && typeof recursive !== 'boolean') {
+    throw new TypeError(`addRoot: option "recursive" must be a boolean, got ${describe(recursive)}`);
+  }
+  return recursive ?? dflt;
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v;
 }
 
 function filterBatch(batch: ChangeBatch, filter: (c: number, p: string) => boolean, onError: (e: WatchError) => void) {

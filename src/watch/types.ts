@@ -115,6 +115,12 @@ export class WatchError extends Error {
   }
 }
 
+/** Options of Subscription.addRoot(). */
+export interface AddRootOptions {
+  /** Watch what lies below the root's own entries too. Default: the subscription's `recursive` option. */
+  recursive?: boolean;
+}
+
 /** A running watcher started by subscribe(). */
 export interface Subscription {
   /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', 'watchman', or e.g. 'inotify+poll'. */
@@ -129,6 +135,21 @@ export interface Subscription {
    * with EINVAL: use writeSnapshot() there.
    */
   clock(): Promise<string>;
+  /**
+   * Watches one more path from now on, on the same watcher (one inotify instance and one batching thread
+   * whatever the roots): a directory, a file, or a path that does not exist yet (reported, with what it
+   * holds, once it appears; a root that exists is taken as it is now, without events). Relative paths
+   * resolve against the cwd. `recursive` is this root's own; default: the subscription's `recursive`.
+   * Adding a root already watched only sets its recursion. Resolves once its watches are placed; rejects
+   * with a WatchError (code and path) when it cannot be watched, and with EINVAL on a closed subscription
+   * or a backend that cannot add roots while running (watchman: start another subscription there).
+   */
+  addRoot(path: string, options?: AddRootOptions): Promise<void>;
+  /**
+   * Stops watching a root given at start or to addRoot(). What only it held is let go without events
+   * (nothing changed on disk); what another root holds is still reported. A path not watched: nothing.
+   */
+  removeRoot(path: string): Promise<void>;
   /** Stop watching; resolves once the native threads are joined. Idempotent. */
   close(): Promise<void>;
 }

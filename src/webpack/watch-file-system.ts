@@ -280,12 +280,14 @@ class Engine {
 
   private newSet(): SubscriptionSet {
     return new SubscriptionSet(
-      (roots, recursive) => this.start(roots, recursive),
+      (dir, recursive) => this.start(dir, recursive),
       (e) => this.owner.reportError(e),
+      // Flat watches take no default ignores, recursive ones do: a subscription for each kind.
+      { splitByRecursion: true },
     );
   }
 
-  private start(roots: string[], recursive: boolean): Promise<Subscription> {
+  private start(dir: string, recursive: boolean): Promise<Subscription> {
     const c = this.config;
     const options: WatchOptions = {
       step: WEBPACK_STEP_MS,
@@ -304,7 +306,7 @@ class Engine {
       options.forcePolling = true;
       options.pollDelay = c.pollDelay;
     }
-    return subscribe(roots, (batch) => this.session?.onBatch(batch), options);
+    return subscribe(dir, (batch) => this.session?.onBatch(batch), options);
   }
 }
 

@@ -52,7 +52,7 @@ impl Watcher {
             if meta.is_dir() {
                 filter.load_gitignore_ancestors(path);
             }
-            roots.push(Root::new(path.clone(), !meta.is_dir(), mode));
+            roots.push(Root::new(path.clone(), !meta.is_dir(), mode, cfg.recursive));
         }
         let needed = check_budget(&cfg, &filter, &mut roots)?;
 
@@ -100,10 +100,12 @@ impl Watcher {
     }
 
     /// Watches one more root from now on (a directory, a file, or a path that does not exist yet, which is
-    /// reported once it appears). What it holds now is the baseline, not reported. Returns once its watches
-    /// are placed. Adding a root already watched does nothing.
-    pub fn add_root(&self, path: PathBuf) -> Result<(), WatchError> {
-        self.change_roots(RootChange::Add(path))
+    /// reported once it appears, as whichever it turns out to be). What it holds now is the baseline, not
+    /// reported. `recursive` is this root's own (the config's `recursive` is only the start roots'
+    /// default). Returns once its watches are placed. Adding a root already watched does nothing, except
+    /// that a directory root changes to the recursion asked for (what it holds then is the baseline).
+    pub fn add_root(&self, path: PathBuf, recursive: bool) -> Result<(), WatchError> {
+        self.change_roots(RootChange::Add(path, recursive))
     }
 
     /// Stops watching a root. What only it held is let go without a report (nothing changed on disk);
@@ -150,7 +152,7 @@ fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> R
                     return 1;
                 }
                 // Counting only: a mount inside costs at most an overestimate.
-                let rules = ScanRules { ignore_permission_denied: true, stat_files: false, ..ScanRules::new(&root.path, cfg) };
+                let rules = ScanRules { ignore_permission_denied: true, stat_files: false, recursive: root.recursive, ..ScanRules::new(&root.path, cfg) };
                 count_dirs(&root.path, &rules, filter)
             })
         })

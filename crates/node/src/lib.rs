@@ -68,6 +68,13 @@ pub struct NativeEvent {
     pub error: Option<NativeError>,
 }
 
+/// Options of one root added while running.
+#[napi(object)]
+pub struct NativeRootOptions {
+    /// Watch what lies below the root's own entries; default: the watcher's `recursive`.
+    pub recursive: Option<bool>,
+}
+
 type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, true, true>;
 
 /// Owns the core watcher. Dropping it (the JS object garbage-collected without close()) drops the core
@@ -77,6 +84,8 @@ type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, tr
 pub struct NativeWatcher {
     inner: Arc<Mutex<Option<Watcher>>>,
     info: WatcherInfo,
+    /// The start roots' recursion: the default of a root added later.
+    recursive: bool,
 }
 
 #[napi]
@@ -92,7 +101,9 @@ impl NativeWatcher {
         // Weak: the callback alone never keeps Node alive (the TS layer holds a timer when persistent).
         let callback: EventCallback =
             on_event.build_threadsafe_function::<NativeEvent>().callee_handled::<true>().weak::<true>().build()?;
-        Ok(AsyncTask::new(StartTask { config: Some(to_config(roots, options)), callback: Some(callback) }))
+        let config = to_config(roots, options);
+        let recursive = config.as_ref().map_or(true, |c| c.recursive);
+        Ok(AsyncTask::new(StartTask { config: Some(config), callback: Some(callback), recursive }))
     }
 
     /// "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll".
@@ -120,18 +131,20 @@ impl NativeWatcher {
     }
 
     /// Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
-    /// exist yet (reported once it appears). What it holds now is the baseline. Resolves once its watches
-    /// are placed; adding a root already watched does nothing.
+    /// exist yet (reported once it appears, as whichever kind it is). What it holds now is the baseline.
+    /// `recursive` is the root's own (default: the watcher's). Resolves once its watches are placed; adding
+    /// a root already watched does nothing but set its recursion.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn add_root(&self, path: String) -> AsyncTask<RootTask> {
-        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: true })
+    pub fn add_root(&self, path: String, options: Option<NativeRootOptions>) -> AsyncTask<RootTask> {
+        let recursive = options.and_then(|o| o.recursive).unwrap_or(self.recursive);
+        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: Some(recursive) })
     }
 
     /// Stops watching a root; what only it held is let go without a report. Removing a root not watched
     /// does nothing.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_root(&self, path: String) -> AsyncTask<RootTask> {
-        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: false })
+        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: None })
     }
 
     /// Stops watching and joins the watcher's threads, off the JS thread. Idempotent.
@@ -144,6 +157,7 @@ impl NativeWatcher {
 pub struct StartTask {
     config: Option<std::result::Result<WatchConfig, WatchError>>,
     callback: Option<EventCallback>,
+    recursive: bool,
 }
 
 impl Task for StartTask {
@@ -174,14 +188,15 @@ impl Task for StartTask {
                 close_inner(&inner)
             }
         })?;
-        Ok(NativeWatcher { inner, info })
+        Ok(NativeWatcher { inner, info, recursive: self.recursive })
     }
 }
 
 pub struct RootTask {
     inner: Arc<Mutex<Option<Watcher>>>,
     path: PathBuf,
-    add: bool,
+    /// Add, with this recursion; None: remove.
+    add: Option<bool>,
 }
 
 impl Task for RootTask {
@@ -195,7 +210,10 @@ impl Task for RootTask {
             return Ok(Err(WatchError::new(ErrorCode::Invalid, "the watcher is closed", None)));
         };
         let path = std::mem::take(&mut self.path);
-        Ok(if self.add { watcher.add_root(path) } else { watcher.remove_root(path) })
+        Ok(match self.add {
+            Some(recursive) => watcher.add_root(path, recursive),
+            None => watcher.remove_root(path),
+        })
     }
 
     fn resolve(&mut self, env: Env, done: Self::Output) -> Result<()> {

@@ -37,7 +37,10 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
     vcs: options.vcsSettle ? VcsProbe.forRoots(options.roots) : undefined,
     vcsSettleTimeout: options.vcsSettleTimeout,
   });
-  let snapshot = scan(options, ignored, sinks);
+  // Root -> recursive: the start roots take the option, roots added later their own.
+  const roots = new Map(options.roots.map((r) => [r, options.recursive]));
+  const scanAll = () => scan({ ...options, roots: [...roots.keys()] }, ignored, sinks, (r) => roots.get(r) ?? options.recursive);
+  let snapshot = scanAll();
   let nextPoll = Date.now() + options.pollDelay;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +49,7 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
     if (stopped) return;
     let now = Date.now();
     if (now >= nextPoll) {
-      const next = scan(options, ignored, sinks);
+      const next = scanAll();
       clock.add(makeBatch(diff(snapshot, next)), now);
       snapshot = next;
       now = Date.now();
@@ -69,15 +72,35 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
       stopped = true;
       if (timer) clearTimeout(timer);
     },
+    // What the root holds now is the baseline: the snapshot takes it without a report; a root that does
+    // not exist yet is reported by the pass that finds it.
+    async addRoot(root, recursive) {
+      roots.set(root, recursive);
+      const added = scan({ ...options, roots: [root] }, ignored, sinks, () => recursive);
+      for (const [p, e] of added) if (!snapshot.has(p)) snapshot.set(p, e);
+    },
+    async removeRoot(root) {
+      if (!roots.delete(root)) return;
+      // What no remaining root holds leaves the snapshot silently: removing a root is no change on disk.
+      const holds = (p: string) =>
+        [...roots].some(([r, recursive]) => p === r || (recursive ? p.startsWith(r.endsWith(path.sep) ? r : r + path.sep) : path.dirname(p) === r));
+      for (const p of [...snapshot.keys()]) if (!holds(p)) snapshot.delete(p);
+    },
   };
 }
 
-export function scan(options: ResolvedOptions, ignored: (p: string, root: string) => boolean, sinks: BackendSinks): Snapshot {
+export function scan(
+  options: ResolvedOptions,
+  ignored: (p: string, root: string) => boolean,
+  sinks: BackendSinks,
+  recursiveFor: (root: string) => boolean = () => options.recursive,
+): Snapshot {
   const out: Snapshot = new Map();
   // Real directories already walked: a symlinked directory is walked under the first path that reaches it,
   // and a loop ends.
   const walked = new Set<string>();
   for (const root of options.roots) {
+    const recursive = recursiveFor(root);
     const rootStat = stat(root, true);
     if (!rootStat) continue;
     out.set(root, rootStat.entry);
@@ -101,7 +124,7 @@ export function scan(options: ResolvedOptions, ignored: (p: string, root: string
         const st = stat(p, options.followSymlinks);
         if (!st) continue;
         out.set(p, st.entry);
-        if (st.entry.isDir && options.recursive && firstVisit(walked, st.id)) stack.push([p, depth + 1]);
+        if (st.entry.isDir && recursive && firstVisit(walked, st.id)) stack.push([p, depth + 1]);
       }
     }
   }

@@ -3,7 +3,7 @@
  * back (one call per batch) into ChangeBatch objects and WatchErrors.
  */
 import { makeBatch } from '../batch.js';
-import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions } from '../addon.js';
+import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions, NativeWatcherHandle } from '../addon.js';
 import type { ResolvedOptions } from '../options.js';
 import { WatchError, type FileChange, type WatchErrorCode } from '../types.js';
 import type { BackendHandle, BackendSinks } from './types.js';
@@ -34,11 +34,24 @@ export async function startNative(
     });
     sinks.onBatch(makeBatch(changes, event.rescan));
   };
+  let watcher: NativeWatcherHandle;
   try {
-    return await binding.NativeWatcher.start(options.roots, nativeOptions(options), onEvent);
+    watcher = await binding.NativeWatcher.start(options.roots, nativeOptions(options), onEvent);
   } catch (error) {
     throw toWatchError(error);
   }
+  const rethrow = (error: unknown) => {
+    throw toWatchError(error);
+  };
+  return {
+    backend: watcher.backend,
+    pollReason: watcher.pollReason,
+    watchCount: watcher.watchCount,
+    close: () => watcher.close(),
+    // The same watcher (one inotify instance, one batching thread) takes the root on.
+    addRoot: (path, recursive) => watcher.addRoot(path, { recursive }).catch(rethrow),
+    removeRoot: (path) => watcher.removeRoot(path).catch(rethrow),
+  };
 }
 
 function nativeOptions(o: ResolvedOptions): NativeOptions {

@@ -9,6 +9,10 @@ export interface BackendHandle {
   close(): Promise<void>;
   /** A since-token for changesSince(), where the backend has one (watchman). */
   clock?(): Promise<string>;
+  /** Watches one more root (absolute; it may not exist yet), with its own recursion. Absent: not supported. */
+  addRoot?(path: string, recursive: boolean): Promise<void>;
+  /** Stops watching a root added at start or later. */
+  removeRoot?(path: string): Promise<void>;
 }
 
 export interface BackendSinks {

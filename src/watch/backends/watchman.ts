@@ -36,12 +36,7 @@ export async function startWatchman(options: ResolvedOptions, sinks: BackendSink
   if (options.gitignore) {
     throw new WatchError('EINVAL', `option "gitignore" is not supported with backend 'watchman' yet: use "ignore" globs, or the native backend`);
   }
-  const views: RootView[] = options.roots.map((root) => {
-    const st = checkRoot(root);
-    return st.isDirectory()
-      ? { dir: root, root, recursive: options.recursive }
-      : { dir: path.dirname(root), root: path.dirname(root), only: path.basename(root), recursive: false };
-  });
+  const views: RootView[] = options.roots.map((root) => viewOf(root, checkRoot(root), options.recursive));
   const session = new Session(options, sinks, views);
   await session.open();
   return {
@@ -50,12 +45,28 @@ export async function startWatchman(options: ResolvedOptions, sinks: BackendSink
     watchCount: 0,
     close: () => session.close(),
     clock: () => session.clock(),
+    addRoot: (root, recursive) => session.addRoot(root, recursive),
+    removeRoot: (root) => session.removeRoot(root),
   };
+}
+
+function viewOf(root: string, st: fs.Stats, recursive: boolean): RootView {
+  return st.isDirectory()
+    ? { dir: root, root, recursive }
+    : { dir: path.dirname(root), root: path.dirname(root), only: path.basename(root), recursive: false };
+}
+
+/** The path a view was asked for: its directory, or its one file. */
+function rootOf(view: RootView): string {
+  return view.only === undefined ? view.dir : path.join(view.dir, view.only);
 }
 
 class Session {
   private client: WatchmanClient | undefined;
-  private subs: RootSub[] = [];
+  /** One per view, same index; a view added while the server is away has none until it is back. */
+  private subs: Array<RootSub | undefined> = [];
+  /** Roots added before they existed: looked for every ROOT_RETURN_POLL_MS, reported once they appear. */
+  private readonly waiting = new Map<string, { recursive: boolean; timer: NodeJS.Timeout }>();
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly rootTimers = new Set<NodeJS.Timeout>();
@@ -68,7 +79,7 @@ class Session {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly sinks: BackendSinks,
-    private readonly views: RootView[],
+    private views: RootView[],
   ) {
     this.ignored = makeIgnore(options);
     this.expression = excludeDirsExpression(options.ignoreDirs);
@@ -129,7 +140,7 @@ class Session {
 
   private receive(pdu: SubscriptionPdu): void {
     if (this.closed) return;
-    const sub = this.subs.find((s) => s.name === pdu.subscription);
+    const sub = this.subs.find((s) => s?.name === pdu.subscription);
     if (!sub) return;
     if (pdu.canceled) return this.canceled(sub);
     if (pdu.clock) sub.clock = pdu.clock;
@@ -234,8 +245,74 @@ class Session {
     this.reconnectTimer.unref();
   }
 
+  /** Watches one more root on this connection; one that does not exist yet is reported once it appears. */
+  async addRoot(root: string, recursive: boolean): Promise<void> {
+    const i = this.views.findIndex((v) => rootOf(v) === root);
+    if (i >= 0) {
+      // Recursion is ours to apply to what the server sends (see toChanges), so it changes in place.
+      if (this.views[i]!.only !== undefined) return;
+      this.views[i] = { ...this.views[i]!, recursive };
+      const sub = this.subs[i];
+      if (sub) this.subs[i] = { ...sub, recursive };
+      return;
+    }
+    const waiting = this.waiting.get(root);
+    if (waiting) return void (waiting.recursive = recursive);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(root, { throwIfNoEntry: false });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new WatchError(e.code === 'ENOTDIR' ? 'ENOTDIR' : 'EIO', `cannot watch ${root}: ${e.message}`, root);
+    }
+    if (st) return this.attach(viewOf(root, st, recursive), false);
+    const timer = setInterval(() => {
+      const now = fs.statSync(root, { throwIfNoEntry: false });
+      const entry = this.waiting.get(root);
+      if (this.closed || !now || !entry) return;
+      clearInterval(timer);
+      this.waiting.delete(root);
+      this.attach(viewOf(root, now, entry.recursive), true).catch((e: WatchError) => !this.closed && this.sinks.onError(e));
+    }, ROOT_RETURN_POLL_MS);
+    timer.unref();
+    this.waiting.set(root, { recursive, timer });
+  }
+
+  /** Subscribes one more view; `report`: what it holds now is reported as added (a root that appeared). */
+  private async attach(view: RootView, report: boolean): Promise<void> {
+    this.views.push(view);
+    const client = this.client;
+    // Away: the reconnect subscribes every view.
+    if (!client) return;
+    const sub = await this.subscribe(client, view, undefined);
+    // Removed meanwhile (views shift as roots leave): let the server's subscription go.
+    const index = this.views.indexOf(view);
+    if (this.closed || index < 0) return void client.command(['unsubscribe', sub.watch, sub.name]).catch(() => {});
+    this.subs[index] = sub;
+    if (!report) return;
+    const listed = await client.command(['query', sub.watch, this.listQuery(sub)]);
+    const files = (listed.files ?? []) as Array<{ name: string; type?: string }>;
+    const added = toChanges(files.map((f) => ({ ...f, exists: true, new: true })), sub, this.ignored);
+    if (added.length) this.queue(makeBatch(added));
+  }
+
+  /** Stops watching a root; the watch itself stays on the server (other tools may share it). */
+  async removeRoot(root: string): Promise<void> {
+    const waiting = this.waiting.get(root);
+    if (waiting) {
+      clearInterval(waiting.timer);
+      this.waiting.delete(root);
+    }
+    const i = this.views.findIndex((v) => rootOf(v) === root);
+    if (i < 0) return;
+    const [sub] = this.subs.splice(i, 1);
+    this.views.splice(i, 1);
+    if (sub && this.client) await this.client.command(['unsubscribe', sub.watch, sub.name]).catch(() => {});
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    for (const { timer } of this.waiting.values()) clearInterval(timer);
     clearTimeout(this.reconnectTimer);
     for (const timer of this.rootTimers) clearInterval(timer);
     clearTimeout(this.stepTimer);

@@ -37,7 +37,8 @@ pub enum Msg {
 }
 
 pub enum RootChange {
-    Add(PathBuf),
+    /// A root, and whether what lies below its own entries is watched.
+    Add(PathBuf, bool),
     Remove(PathBuf),
 }
 
@@ -79,11 +80,27 @@ pub struct Root {
     pub denied_said: bool,
     /// A mount found inside another root and polled on its own: it leaves with that root.
     pub inner_mount: bool,
+    /// Watch what lies below the root's own entries (each root has its own; start roots take the config's).
+    pub recursive: bool,
+    /// Added before it existed: it becomes a file root or a directory root by what appears.
+    pub kind_open: bool,
 }
 
 impl Root {
-    pub fn new(path: PathBuf, is_file: bool, mode: Mode) -> Root {
-        Root { path, is_file, mode, present: true, denied_said: false, inner_mount: false }
+    pub fn new(path: PathBuf, is_file: bool, mode: Mode, recursive: bool) -> Root {
+        Root { path, is_file, mode, present: true, denied_said: false, inner_mount: false, recursive, kind_open: false }
+    }
+
+    /// True when `path` is this root's business: the root itself, what is in it, and with `recursive`
+    /// what lies below that.
+    pub fn holds(&self, path: &Path) -> bool {
+        if self.is_file {
+            path == self.path
+        } else if self.recursive {
+            path.starts_with(&self.path)
+        } else {
+            path == self.path || path.parent() == Some(self.path.as_path())
+        }
     }
 }
 
@@ -264,7 +281,7 @@ impl Engine {
             Msg::Fs(event) => self.on_event(event, Instant::now()),
             Msg::Roots(change, reply) => {
                 let result = match change {
-                    RootChange::Add(path) => self.add_root(path),
+                    RootChange::Add(path, recursive) => self.add_root(path, recursive),
                     RootChange::Remove(path) => Ok(self.remove_root(&path)),
                 };
                 let _ = reply.send(result);

@@ -26,18 +26,18 @@ impl Engine {
             // Every file's metadata is read. A natively watched root's walk stops at the mounts polled as roots of
             // their own (a network mount is not crawled twice); their paths are taken out below either way.
             let native = self.roots[ri].mode == Mode::Native;
-            let rules = ScanRules { stop_at_poll_mounts: native, ..ScanRules::new(&root, &self.cfg) };
+            let rules = ScanRules { stop_at_poll_mounts: native, recursive: self.roots[ri].recursive, ..ScanRules::new(&root, &self.cfg) };
             let mut noop = |_: &Path| Ok(());
             let mut found = |p: &Path, m: Meta| {
                 seen.insert(p.to_path_buf(), m);
             };
             let _ = scan(&root, &rules, &mut self.filter, &mut visited, &mut noop, &mut found);
         }
-        // What lies in a root nested inside this one (a polled mount) is that root's business.
+        // What lies in a recursive root nested inside this one (a polled mount) is that root's business.
         let nested: Vec<PathBuf> = self
             .roots
             .iter()
-            .filter(|r| !r.is_file && r.path != root && r.path.starts_with(&root))
+            .filter(|r| !r.is_file && r.recursive && r.path != root && r.path.starts_with(&root))
             .map(|r| r.path.clone())
             .collect();
         let outside_nested = |p: &Path| !nested.iter().any(|n| p.starts_with(n));
@@ -46,7 +46,8 @@ impl Engine {
         }
         let mut differ: Vec<PathBuf> = Vec::new();
         for (p, m) in self.tree.subtree(&root) {
-            if !nested.is_empty() && !outside_nested(&p) {
+            // A flat root compares its own entries only; deeper ones another root may hold are its to poll.
+            if (!nested.is_empty() && !outside_nested(&p)) || !self.roots[ri].holds(&p) {
                 continue;
             }
             match seen.remove(&p) {
@@ -64,18 +65,34 @@ impl Engine {
         }
     }
 
+    /// An absent root (gone, not made yet, or unreadable): watched again, and reported with what it holds,
+    /// if it is there now. At each poll tick, and at once when an event names its path.
+    pub(super) fn look_for_root(&mut self, ri: usize) {
+        let path = self.roots[ri].path.clone();
+        // A root added before it existed is whichever kind appears.
+        if self.roots[ri].kind_open {
+            if let Ok(m) = Meta::read(&path, true) {
+                self.roots[ri].is_file = !m.is_dir();
+            }
+        }
+        if self.read_in(ri, &path).is_none() {
+            return;
+        }
+        match self.init_root(ri, true) {
+            Ok(()) => self.roots[ri].kind_open = false,
+            Err(e) => {
+                self.roots[ri].present = false;
+                if e.code != ErrorCode::NotFound {
+                    self.report(e);
+                }
+            }
+        }
+    }
+
     pub(super) fn poll_tick(&mut self, now: Instant) {
         for ri in 0..self.roots.len() {
             if !self.roots[ri].present {
-                let path = &self.roots[ri].path;
-                if self.read_in(ri, path).is_some() {
-                    if let Err(e) = self.init_root(ri, true) {
-                        self.roots[ri].present = false;
-                        if e.code != ErrorCode::NotFound {
-                            self.report(e);
-                        }
-                    }
-                }
+                self.look_for_root(ri);
             } else if matches!(self.roots[ri].mode, Mode::Poll(_)) {
                 self.diff_root(ri, now);
             }

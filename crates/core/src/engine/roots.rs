@@ -51,7 +51,7 @@ impl Engine {
             return Ok(());
         }
         if native && !PER_DIR {
-            let recursive = self.cfg.recursive;
+            let recursive = self.roots[ri].recursive;
             self.native_mut().watch(&path, recursive)?;
         }
         self.scan_new_dir(ri, &path, report)
@@ -79,7 +79,8 @@ impl Engine {
         if self.roots.iter().any(|r| r.path == mount.path) {
             return;
         }
-        self.roots.push(Root { inner_mount: true, ..Root::new(mount.path, false, Mode::Poll(mount.reason)) });
+        // Found by a recursive walk, so watched as deep as the root it lies in.
+        self.roots.push(Root { inner_mount: true, ..Root::new(mount.path, false, Mode::Poll(mount.reason), true) });
         let ri = self.roots.len() - 1;
         if let Err(e) = self.init_root(ri, report) {
             self.roots[ri].present = false;
@@ -90,16 +91,24 @@ impl Engine {
         self.schedule_poll(Instant::now());
     }
 
-    /// The root that holds `path` (the deepest one when roots nest).
+    /// The root that holds `path`: the deepest one when roots nest. An entry of a flat root that a recursive
+    /// root also holds, and does not ignore, is the recursive root's (a directory made there is walked).
     pub(super) fn root_for(&self, path: &Path) -> Option<usize> {
-        let mut best: Option<usize> = None;
-        for (i, r) in self.roots.iter().enumerate() {
-            let holds = if r.is_file { path == r.path } else { path.starts_with(&r.path) };
-            if holds && best.map_or(true, |b| self.roots[b].path.as_os_str().len() < r.path.as_os_str().len()) {
-                best = Some(i);
+        let deepest = |want: &dyn Fn(&Root) -> bool| {
+            let mut best: Option<usize> = None;
+            for (i, r) in self.roots.iter().enumerate() {
+                if r.holds(path) && want(r) && best.map_or(true, |b| self.roots[b].path.as_os_str().len() < r.path.as_os_str().len()) {
+                    best = Some(i);
+                }
             }
+            best
+        };
+        let best = deepest(&|_| true)?;
+        let flat = &self.roots[best];
+        if flat.recursive || flat.is_file || flat.path == path {
+            return Some(best);
         }
-        best
+        deepest(&|r| r.recursive && !r.is_file && !self.filter.is_ignored(&r.path, path, false)).or(Some(best))
     }
 
     /// The watch limit was hit while the watcher runs: poll the root if allowed, else say so once.

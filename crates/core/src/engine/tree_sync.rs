@@ -7,9 +7,21 @@ use super::*;
 impl Engine {
     /// Something happened at `path`: record it for the batch and keep watches and tree in step.
     pub fn on_path(&mut self, path: &Path, now: Instant) {
-        let Some(ri) = self.root_for(path) else { return };
+        let Some(mut ri) = self.root_for(path) else { return };
         if !self.roots[ri].present {
-            return;
+            // The root itself is back (made in a watched directory): no need to wait for the poll tick.
+            if path == self.roots[ri].path {
+                self.look_for_root(ri);
+                if self.roots[ri].present {
+                    return;
+                }
+            }
+            // Still absent: a root around it that is there goes on seeing the path.
+            let around = self.roots.iter().enumerate().filter(|(_, r)| r.present && r.holds(path));
+            match around.max_by_key(|(_, r)| r.path.as_os_str().len()) {
+                Some((i, _)) => ri = i,
+                None => return,
+            }
         }
         // An event from a directory that has left the tree (or become a symlink) since: its own change
         // takes its entries along. Reading the path now would go through whatever stands there instead.
@@ -81,7 +93,7 @@ impl Engine {
     pub(super) fn add_dir(&mut self, ri: usize, path: &Path, meta: Meta) {
         self.tree.insert(path, meta);
         let is_root = path == self.roots[ri].path;
-        if !is_root && !self.cfg.recursive {
+        if !is_root && !self.roots[ri].recursive {
             return;
         }
         // A symlink to a directory already watched (or a loop): recorded, not walked again.
@@ -89,7 +101,7 @@ impl Engine {
             return;
         }
         if is_root && self.roots[ri].mode == Mode::Native && !PER_DIR {
-            let recursive = self.cfg.recursive;
+            let recursive = self.roots[ri].recursive;
             if let Err(e) = self.native_mut().watch(path, recursive) {
                 return self.report(e);
             }
@@ -119,7 +131,12 @@ impl Engine {
     pub(super) fn scan_new_dir(&mut self, ri: usize, dir: &Path, report: bool) -> Result<(), WatchError> {
         let native_root = self.roots[ri].mode == Mode::Native;
         let watch_each = PER_DIR && native_root;
-        let rules = ScanRules { stat_files: !native_root, stop_at_poll_mounts: native_root, ..ScanRules::new(&self.roots[ri].path, &self.cfg) };
+        let rules = ScanRules {
+            stat_files: !native_root,
+            stop_at_poll_mounts: native_root,
+            recursive: self.roots[ri].recursive,
+            ..ScanRules::new(&self.roots[ri].path, &self.cfg)
+        };
         let now = Instant::now();
         let (tree, pending, native) = (&mut self.tree, &mut self.pending, &mut self.native);
         let mut before_read = |d: &Path| -> Result<(), WatchError> {

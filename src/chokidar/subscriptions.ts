@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Subscription } from '../watch/types.js';
-import { isAtOrBelow } from './paths.js';
+import { isUnder } from '../watch/filters.js';
 
 export interface WatchTarget {
   /** An existing directory. */
@@ -77,7 +77,7 @@ export class SubscriptionSet {
 }
 
 function covers(s: { roots: string[]; recursive: boolean }, t: WatchTarget): boolean {
-  if (s.recursive) return s.roots.some((r) => isAtOrBelow(t.path, r));
+  if (s.recursive) return s.roots.some((r) => isUnder(r, t.path));
   return !t.recursive && s.roots.includes(t.path);
 }
 

@@ -4,11 +4,10 @@
  * filesystems where nothing else works). Both end up as batches for the supervisor.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { makeBatch } from '../watch/batch.js';
-import { compileIgnoreGlobs, DefaultFilter } from '../watch/filters.js';
+import { compileFilter, isUnder } from '../watch/filters.js';
 import { loadNative, nativeLoadError } from '../watch/addon.js';
-import { resolveOptions } from '../watch/options.js';
+import { resolveOptions, type ResolvedOptions } from '../watch/options.js';
 import { StatReloader } from '../reloaders/stat.js';
 import { subscribe } from '../watch/subscribe.js';
 import { WatchError, type ChangeBatch, type WatchOptions } from '../watch/types.js';
@@ -43,7 +42,7 @@ async function startStat(
   onError: (error: Error) => void,
 ): Promise<ChangeSource> {
   // Same validation as the watcher: bad options and missing paths fail here, not silently.
-  resolveOptions(roots, options);
+  const resolved = resolveOptions(roots, options);
   for (const root of roots) {
     if (!fs.existsSync(root)) throw new WatchError('ENOENT', `path does not exist: ${root} (create it first, or fix the path)`, root);
   }
@@ -54,7 +53,7 @@ async function startStat(
     else reloader.watchFile(root);
   }
   // The StatReloader knows globs only; the watcher's filters are applied here, in JS.
-  const keep = statFilter(roots, options);
+  const keep = statFilter(resolved);
   reloader.on('reload', (batch) => {
     const kept = batch.filter((c) => keep(c.change, c.path));
     if (kept.length || batch.rescan) onBatch(makeBatch(kept, batch.rescan));
@@ -71,23 +70,8 @@ async function startStat(
   };
 }
 
-function statFilter(roots: string[], options: WatchOptions): (change: number, p: string) => boolean {
-  const ignored = compileIgnoreGlobs(options.ignore === undefined ? [] : ([] as string[]).concat(options.ignore));
-  const filter = options.filter;
-  const rootOf = (p: string) => roots.find((r) => p === r || p.startsWith(r + path.sep)) ?? roots[0]!;
-  // A DefaultFilter's names apply below the root (like the watcher's), its ignorePaths as absolute paths.
-  const byName =
-    filter instanceof DefaultFilter
-      ? new DefaultFilter({ ignoreDirs: filter.ignoreDirs, ignoreEntityPatterns: filter.ignoreEntityPatterns })
-      : undefined;
-  return (change, p) => {
-    const root = rootOf(p);
-    if (ignored(p, root)) return false;
-    if (filter instanceof DefaultFilter) {
-      if (!byName!.accepts(change, path.relative(root, p))) return false;
-      return !filter.ignorePaths.some((x) => p === x || p.startsWith(x + path.sep));
-    }
-    if (typeof filter === 'function') return filter(change, p);
-    return true;
-  };
+function statFilter(options: ResolvedOptions): (change: number, p: string) => boolean {
+  const ignored = compileFilter(options);
+  const rootOf = (p: string) => options.roots.find((r) => isUnder(r, p)) ?? options.roots[0]!;
+  return (change, p) => !ignored(p, rootOf(p)) && (!options.jsFilter || options.jsFilter(change, p));
 }

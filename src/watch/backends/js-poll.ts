@@ -8,7 +8,8 @@ import path from 'node:path';
 import { makeBatch } from '../batch.js';
 import type { ResolvedOptions } from '../options.js';
 import { Change, WatchError, type FileChange } from '../types.js';
-import { checkRoot, makeIgnore } from './ignore.js';
+import { compileFilter, type IgnorePredicate } from '../filters.js';
+import { checkRoot } from './check-root.js';
 import type { BackendHandle, BackendSinks } from './types.js';
 
 export interface Entry {
@@ -21,7 +22,7 @@ export interface Entry {
 export type Snapshot = Map<string, Entry>;
 
 export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks): Promise<BackendHandle> {
-  const ignored = makeIgnore(options);
+  const ignored = compileFilter(options);
   for (const root of options.roots) checkRoot(root);
   let snapshot = scan(options, ignored, sinks);
   let stopped = false;
@@ -48,7 +49,7 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
   };
 }
 
-export function scan(options: ResolvedOptions, ignored: (p: string, root: string) => boolean, sinks: BackendSinks): Snapshot {
+export function scan(options: ResolvedOptions, ignored: IgnorePredicate, sinks: BackendSinks): Snapshot {
   const out: Snapshot = new Map();
   for (const root of options.roots) {
     const rootEntry = stat(root);

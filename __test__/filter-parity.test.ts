@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileIgnored } from '../src/chokidar/ignored.js';
 import { loadNative } from '../src/watch/addon.js';
 import { nativeOptions } from '../src/watch/backends/native.js';
 import { compileFilter, DefaultFilter, ignoredByDefault, isUnder } from '../src/watch/filters.js';
@@ -204,6 +205,34 @@ describe('one filter: native and TypeScript agree', () => {
     expect(fromTs).toMatchObject({ code: 'EINVAL', message: fromNative?.message });
     expect(fromNative).toMatchObject({ code: 'EINVAL' });
     expect(fromNative!.message).toContain(JSON.stringify(glob));
+  });
+});
+
+describe("the chokidar facade's translation of `ignored` into native rules", () => {
+  // What the facade hands the native filter must ignore no more than chokidar's own test of `ignored` does,
+  // on the path or on a directory above it (the facade's walk never enters an ignored directory).
+  const matchers = ['**/node_modules', '**/*.log', '**/.cache/**', /(^|[\/\\])\../, /vendor/, path.join(ROOT, 'dist'), { path: path.join(ROOT, 'tmp'), recursive: true }];
+  const paths = [
+    'node_modules', 'a/node_modules/x.js', 'x.log', 'a/b.log', 'a/b.log.txt', '.cache', '.cache/x', 'a/.env', '.git/HEAD',
+    'vendor/x.js', 'a/vendored', 'dist', 'dist/a.js', 'distx', 'tmp/a', 'src/tmp/a', 'src/index.js',
+  ];
+  const ignored = compileIgnored(matchers, { atomic: false, onError: (e) => { throw e; } });
+  const options = resolveOptions(ROOT, {
+    filter: new DefaultFilter({ ignoreDirs: [], ignoreEntityPatterns: [], ignorePaths: ignored.nativePaths }),
+    ignore: ignored.nativeGlobs(true),
+  });
+
+  it.each(paths)('%s', (rel) => {
+    const abs = path.join(ROOT, ...rel.split('/'));
+    const native = binding!.filterIgnores(nativeOptions(options), ROOT, abs, false);
+    const ancestors = rel.split('/').map((_, i, parts) => path.join(ROOT, ...parts.slice(0, i + 1)));
+    if (native) expect(ancestors.some((p) => ignored.byPath(p, p))).toBe(true);
+    expect(compileFilter(options)(abs, ROOT)).toBe(native);
+  });
+
+  it('prunes natively what it can decide from a name or a path', () => {
+    const pruned = paths.filter((rel) => binding!.filterIgnores(nativeOptions(options), ROOT, path.join(ROOT, ...rel.split('/')), false));
+    expect(pruned).toEqual(expect.arrayContaining(['node_modules', 'a/b.log', 'a/.env', 'vendor/x.js', 'dist/a.js', 'tmp/a']));
   });
 });
 

@@ -60,10 +60,8 @@ export async function buildFilter(
 }
 
 /** True for a path at or below one of `dirs` (--ignore-paths): the watcher's rule for `ignorePaths`. */
-function underAny(dirs: readonly string[]): (p: string) => boolean {
-  const ignored = compileFilter({ ignoreDirs: [], ignoreEntries: [], ignorePaths: dirs, ignore: [] });
-  return (p) => ignored(p);
-}
+const underAny = (dirs: readonly string[]): ((p: string) => boolean) =>
+  compileFilter({ ignoreDirs: [], ignoreEntries: [], ignorePaths: dirs, ignore: [] });
 
 /** `path/to/filter.mjs:exportName`: a (change, path) => boolean, a DefaultFilter instance, or a DefaultFilter subclass. */
 async function importFilter(spec: string, ignorePaths: string[], cwd: string): Promise<WatchFilter> {

@@ -48,6 +48,8 @@ export interface FilterRules {
  */
 export type IgnorePredicate = (p: string, root?: string) => boolean;
 
+const NAME_MEMO = 10_000;
+
 // Path components as Rust's Path splits them: on Windows both separators count.
 const SEPARATORS = path.sep === '\\' ? /[\\/]/ : '/';
 
@@ -64,6 +66,17 @@ export function compileFilter(rules: FilterRules): IgnorePredicate {
   const matchName = anyOf(nameGlobs);
   const matchPath = anyOf(pathGlobs);
   const ignorePaths = [...rules.ignorePaths];
+  // Directory names recur in every path below them: remember each name's verdict (a bounded memo).
+  const names = new Map<string, boolean>();
+  const nameIgnored = (name: string) => {
+    let verdict = names.get(name);
+    if (verdict === undefined) {
+      verdict = dirs.has(name) || (matchName !== undefined && matchName.test(globSubject(name)));
+      if (names.size >= NAME_MEMO) names.clear();
+      names.set(name, verdict);
+    }
+    return verdict;
+  };
   return (p, root) => {
     for (const x of ignorePaths) if (isUnder(x, p)) return true;
     if (root !== undefined && !isUnder(root, p)) return false;
@@ -71,7 +84,7 @@ export function compileFilter(rules: FilterRules): IgnorePredicate {
     let relSoFar = '';
     for (const name of rel.split(SEPARATORS)) {
       if (name === '' || name === '.' || name === '..') continue;
-      if (dirs.has(name) || matchName?.test(globSubject(name))) return true;
+      if (nameIgnored(name)) return true;
       relSoFar = relSoFar ? `${relSoFar}/${name}` : name;
       if (matchPath?.test(globSubject(relSoFar))) return true;
     }

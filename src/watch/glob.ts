@@ -27,10 +27,28 @@ const PICOMATCH = { dot: true, noextglob: true, nonegate: true, nobrace: true, w
 
 /** The RegExp that matches what globset matches with `glob` (the whole string, `/`-separated). */
 export function globToRegExp(glob: string): RegExp {
-  const tokens = parse(glob);
-  // globset's special case: a glob of only `**` (or `**/`) matches everything.
-  const pattern = tokens.length === 1 && tokens[0]!.t === 'recursivePrefix' ? '**' : emit(tokens);
-  return picomatch.makeRe(pattern, PICOMATCH);
+  const regexps = expandRecursiveAlternates(parse(glob)).map((tokens) => {
+    // globset's special case: a glob of only `**` (or `**/`) matches everything.
+    const pattern = tokens.length === 1 && tokens[0]!.t === 'recursivePrefix' ? '**' : emit(tokens);
+    // An empty glob (`{}`, or `/` once trimmed) matches only the empty name: nothing.
+    return pattern === '' ? /^$/ : picomatch.makeRe(pattern, PICOMATCH);
+  });
+  return regexps.length === 1 ? regexps[0]! : new RegExp(regexps.map((r) => r.source).join('|'), regexps[0]!.flags);
+}
+
+/** picomatch reads no `**` inside a group: `{**\/a,b}` becomes the globs `**\/a` and `b`. */
+function expandRecursiveAlternates(tokens: Token[]): Token[][] {
+  const at = tokens.findIndex((t) => t.t === 'alternates' && t.branches.some(hasRecursive));
+  if (at < 0) return [tokens];
+  // As in globset, an empty alternative is no alternative.
+  const branches = (tokens[at] as Extract<Token, { t: 'alternates' }>).branches.filter((b) => b.length > 0);
+  return branches.flatMap((branch) =>
+    expandRecursiveAlternates([...tokens.slice(0, at), ...branch, ...tokens.slice(at + 1)]),
+  );
+}
+
+function hasRecursive(tokens: Token[]): boolean {
+  return tokens.some((t) => (t.t === 'alternates' ? t.branches.some(hasRecursive) : t.t.startsWith('recursive')));
 }
 
 /** `s` spelled as its UTF-8 bytes, one character each: what a RegExp from globToRegExp is tested on. */

@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.NativeWatcher = nativeBinding.NativeWatcher
 module.exports.defaultIgnoreDirs = nativeBinding.defaultIgnoreDirs
 module.exports.defaultIgnoreEntries = nativeBinding.defaultIgnoreEntries
+module.exports.filterIgnores = nativeBinding.filterIgnores

@@ -50,6 +50,13 @@ export declare function defaultIgnoreDirs(): Array<string>
 /** The default ignored entry globs (editor temp files). */
 export declare function defaultIgnoreEntries(): Array<string>
 
+/**
+ * True when a watcher started on `root` with `options` ignores `path` (at or below `root`; `isDir` says
+ * whether it is a directory). With `gitignore`, the ignore files on disk from the repository's top down
+ * to `path`'s directory are read, as the watcher reads them. Throws the watcher's EINVAL for a bad glob.
+ */
+export declare function filterIgnores(options: NativeOptions, root: string, path: string, isDir: boolean): boolean
+
 export interface NativeChange {
   /** 1 added, 2 modified, 3 deleted. */
   change: number

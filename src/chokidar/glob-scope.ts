@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { isUnder } from '../watch/filters.js';
 
 export interface GlobScope {
   /** The whole glob, in event spelling (see Root.display). */
@@ -27,9 +28,9 @@ export function compileGlobScope(pattern: string, base: string): GlobScope {
     matches: (p) => isMatch(p),
     mayContain(dir) {
       if (!segmentable) return true;
+      if (!isUnder(base, dir)) return false;
       const rel = path.relative(base, dir);
       if (rel === '') return true;
-      if (rel.startsWith('..')) return false;
       const parts = rel.split(path.sep);
       for (let i = 0; i < parts.length; i++) {
         const seg = segments[i];

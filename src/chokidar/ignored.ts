@@ -11,7 +11,8 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { isAtOrBelow, isGlobPath, normalizeUserPath, toUnix } from './paths.js';
+import { isUnder } from '../watch/filters.js';
+import { isGlobPath, normalizeUserPath, toUnix } from './paths.js';
 import type { Matcher, MatcherObject } from './types.js';
 
 /** Editor swap and temp files chokidar drops when `atomic` is on. */
@@ -59,7 +60,7 @@ export function compileIgnored(
         if (name) nameGlobs.push(name);
       } else {
         const sAbs = path.resolve(s);
-        tests.push((p, abs) => isAtOrBelow(p, s) || isAtOrBelow(abs, sAbs));
+        tests.push((p, abs) => isUnder(s, p) || isUnder(sAbs, abs));
         nativePaths.push(sAbs);
       }
     } else if (m instanceof RegExp) {
@@ -86,7 +87,7 @@ export function compileIgnored(
       const s = resolveString(o.path);
       const sAbs = path.resolve(s);
       tests.push((p, abs) =>
-        o.recursive ? isAtOrBelow(p, s) || isAtOrBelow(abs, sAbs) : p === s || abs === sAbs,
+        o.recursive ? isUnder(s, p) || isUnder(sAbs, abs) : p === s || abs === sAbs,
       );
       if (o.recursive) nativePaths.push(sAbs);
     }

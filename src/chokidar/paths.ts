@@ -55,9 +55,3 @@ export function displayPath(root: Root, abs: string): string {
   return path.join(root.display, path.relative(root.abs, abs));
 }
 
-/** True when `p` is `dir` or inside it. */
-export function isAtOrBelow(p: string, dir: string): boolean {
-  if (p === dir) return true;
-  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
-  return p.startsWith(prefix);
-}

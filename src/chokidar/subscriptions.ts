@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { RootSet, type StartRoot } from '../watch/root-set.js';
-import { isAtOrBelow } from './paths.js';
+import { isUnder } from '../watch/filters.js';
 
 export interface WatchTarget {
   /** An existing directory; or, with `missing`, a path watched before it exists. */
@@ -64,7 +64,7 @@ export class SubscriptionSet {
 }
 
 function covers(outer: WatchTarget, t: WatchTarget): boolean {
-  if (outer.recursive) return isAtOrBelow(t.path, outer.path);
+  if (outer.recursive) return isUnder(outer.path, t.path);
   return !t.recursive && outer.path === t.path;
 }
 

@@ -3,7 +3,7 @@
  * or under a watched root's real path; events must name the path the way the caller reached it.
  */
 import path from 'node:path';
-import { isAtOrBelow } from './paths.js';
+import { isUnder } from '../watch/filters.js';
 
 export interface LinkTarget {
   real: string;
@@ -28,7 +28,7 @@ export class SymlinkRegistry {
 
   /** Forgets the links at or below `abs` (a removed path). */
   deleteUnder(abs: string): void {
-    for (const link of [...this.byLink.keys()]) if (isAtOrBelow(link, abs)) this.deleteLink(link);
+    for (const link of [...this.byLink.keys()]) if (isUnder(abs, link)) this.deleteLink(link);
   }
 
   /** The link-spelled equivalents of `abs` (not including `abs` itself). */

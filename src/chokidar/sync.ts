@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IgnoreMatcher } from './ignored.js';
-import { displayPath, isAtOrBelow, type Root } from './paths.js';
+import { isUnder } from '../watch/filters.js';
+import { displayPath, type Root } from './paths.js';
 import type { SymlinkRegistry } from './symlinks.js';
 import { Budget } from './task-queue.js';
 import type { Entry, Tree } from './tree.js';
@@ -276,7 +277,7 @@ export class Syncer {
     if (scope.root.glob && scope.depth > 0 && !scope.root.glob.mayContain(p)) return false;
     if (isLink) {
       try {
-        if (isAtOrBelow(fs.realpathSync(path.dirname(abs)), fs.realpathSync(abs))) return false;
+        if (isUnder(fs.realpathSync(abs), fs.realpathSync(path.dirname(abs)))) return false;
       } catch {
         return false;
       }

@@ -4,6 +4,7 @@
  * however many backends or batches mention it.
  */
 import path from 'node:path';
+import { isUnder } from '../watch/filters.js';
 import type { Root } from './paths.js';
 
 export interface Entry {
@@ -54,8 +55,7 @@ export class Tree {
 
   /** All tracked paths at or below `abs`. */
   *pathsUnder(abs: string): Iterable<string> {
-    const prefix = abs.endsWith(path.sep) ? abs : abs + path.sep;
-    for (const p of this.entries.keys()) if (p === abs || p.startsWith(prefix)) yield p;
+    for (const p of this.entries.keys()) if (isUnder(abs, p)) yield p;
   }
 
   *allPaths(): Iterable<[string, Entry]> {

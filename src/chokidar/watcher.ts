@@ -13,7 +13,8 @@ import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '
 import { compileIgnored, type IgnoreMatcher } from './ignored.js';
 import { resolveChokidarOptions } from './options.js';
 import { unionGlobScope } from './glob-scope.js';
-import { displayPath, isAtOrBelow, isGlobPath, normalizeUserPath, resolveRoot, type Root } from './paths.js';
+import { isUnder } from '../watch/filters.js';
+import { displayPath, isGlobPath, normalizeUserPath, resolveRoot, type Root } from './paths.js';
 import { PendingUnlinks } from './pending-unlinks.js';
 import { SubscriptionSet, type WatchTarget } from './subscriptions.js';
 import { SymlinkRegistry } from './symlinks.js';
@@ -163,8 +164,8 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     void this.queue.push(async () => {
       for (const abs of removed) {
         for (const p of [...this.tree.pathsUnder(abs)]) this.syncer.remove(p, true);
-        for (const [key, root] of this.roots) if (isAtOrBelow(root.abs, abs)) this.roots.delete(key);
-        for (const [key, m] of this.missing) if (isAtOrBelow(m.abs, abs)) this.missing.delete(key);
+        for (const [key, root] of this.roots) if (isUnder(abs, root.abs)) this.roots.delete(key);
+        for (const [key, m] of this.missing) if (isUnder(abs, m.abs)) this.missing.delete(key);
       }
       if (this.unwatchedGlobs.length) {
         for (const [p, entry] of [...this.tree.allPaths()]) {
@@ -420,7 +421,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     for (const t of opened) {
       recheck.push({ path: t.path, hint: 'rescan' });
       for (const root of this.roots.values()) {
-        const inside = t.recursive ? isAtOrBelow(root.abs, t.path) : path.dirname(root.abs) === t.path;
+        const inside = t.recursive ? isUnder(t.path, root.abs) : path.dirname(root.abs) === t.path;
         if (inside) recheck.push({ path: root.abs, hint: 'rescan' });
       }
     }
@@ -472,7 +473,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   }
 
   private isUnwatched(abs: string, p: string): boolean {
-    for (const u of this.unwatched) if (isAtOrBelow(abs, u)) return true;
+    for (const u of this.unwatched) if (isUnder(u, abs)) return true;
     for (const g of this.unwatchedGlobs) if (g(p)) return true;
     return false;
   }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DefaultFilter } from '../watch/filters.js';
+import { compileFilter, DefaultFilter } from '../watch/filters.js';
 import type { Change, WatchFilter, WatchOptions } from '../watch/types.js';
 import { UsageError } from './usage-error.js';
 
@@ -35,7 +35,7 @@ export async function buildFilter(
   cwd: string,
 ): Promise<FilterChoice> {
   const absIgnored = ignorePaths.map((p) => path.resolve(cwd, p));
-  const underIgnored = (p: string) => absIgnored.some((x) => p === x || p.startsWith(x + path.sep));
+  const underIgnored = underAny(absIgnored);
   const hasExt = (exts: readonly string[]) => (p: string) => exts.includes(path.extname(p).toLowerCase());
   const withExt = (base: WatchFilter, what: string): FilterChoice => {
     if (!extensions) return { filter: base, description: what };
@@ -59,8 +59,13 @@ export async function buildFilter(
   return withExt(await importFilter(name, absIgnored, cwd), name);
 }
 
+/** True for a path at or below one of `dirs` (--ignore-paths): the watcher's rule for `ignorePaths`. */
+const underAny = (dirs: readonly string[]): ((p: string) => boolean) =>
+  compileFilter({ ignoreDirs: [], ignoreEntries: [], ignorePaths: dirs, ignore: [] });
+
 /** `path/to/filter.mjs:exportName`: a (change, path) => boolean, a DefaultFilter instance, or a DefaultFilter subclass. */
 async function importFilter(spec: string, ignorePaths: string[], cwd: string): Promise<WatchFilter> {
+  const underIgnored = underAny(ignorePaths);
   const match = /^(.+):([A-Za-z_$][\w$]*)$/.exec(spec);
   if (!match) {
     throw new UsageError(`--filter must be default, all, js or "path/to/module.mjs:exportName", got "${spec}"`);
@@ -75,7 +80,7 @@ async function importFilter(spec: string, ignorePaths: string[], cwd: string): P
   const value = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
   if (value instanceof DefaultFilter || isDefaultFilterLike(value)) {
     const f = value as DefaultFilter;
-    return (c: Change, p: string) => f.accepts(c, p) && !ignorePaths.some((x) => p === x || p.startsWith(x + path.sep));
+    return (c: Change, p: string) => f.accepts(c, p) && !underIgnored(p);
   }
   if (typeof value === 'function' && isDefaultFilterClass(value)) {
     const Cls = value as new (o: { ignorePaths: string[] }) => DefaultFilter;
@@ -84,7 +89,7 @@ async function importFilter(spec: string, ignorePaths: string[], cwd: string): P
   }
   if (typeof value === 'function') {
     const fn = value as WatchFilter;
-    return (c: Change, p: string) => !ignorePaths.some((x) => p === x || p.startsWith(x + path.sep)) && fn(c, p);
+    return (c: Change, p: string) => !underIgnored(p) && fn(c, p);
   }
   throw new UsageError(`--filter: ${file} has no exported function or DefaultFilter named "${exportName}"`);
 }

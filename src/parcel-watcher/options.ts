@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { isUnder } from '../watch/filters.js';
 
 export type BackendType = 'fs-events' | 'watchman' | 'inotify' | 'windows' | 'brute-force';
 export interface Options {
@@ -49,11 +50,10 @@ export function resolveParcelOptions(fn: string, dir: unknown, opts: unknown): R
       throw new TypeError(`${fn}: option "ignore" holds ${typeof value}; expected paths, globs or RegExps`);
     }
   }
-  const prefix = abs.endsWith(path.sep) ? abs : abs + path.sep;
   const isIgnored = (p: string) => {
-    for (const ip of ignorePaths) if (p === ip || p.startsWith(ip + path.sep)) return true;
-    if (!matchers.length || !p.startsWith(prefix)) return false;
-    const rel = p.slice(prefix.length).split(path.sep).join('/');
+    for (const ip of ignorePaths) if (isUnder(ip, p)) return true;
+    if (!matchers.length || p === abs || !isUnder(abs, p)) return false;
+    const rel = path.relative(abs, p).split(path.sep).join('/');
     return matchers.some((m) => m(rel));
   };
   const key = JSON.stringify([abs, o.backend ?? null, (o.ignore ?? []).map((v) => (v instanceof RegExp ? `re:${v.source}` : `s:${v}`))]);

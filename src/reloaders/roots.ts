@@ -5,7 +5,8 @@
  * in its parent's whole subtree.
  */
 import path from 'node:path';
-import { ignoredBelow, type WatchList } from './watch-list.js';
+import { ignoredByDefault, isUnder } from '../watch/filters.js';
+import type { WatchList } from './watch-list.js';
 
 export interface WatchRoot {
   readonly dir: string;
@@ -17,9 +18,7 @@ export interface WatchRoot {
  * that no default-ignored directory (node_modules, .git...) hides from the watcher.
  */
 function covers(outer: string, dir: string): boolean {
-  if (dir === outer) return true;
-  if (!dir.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)) return false;
-  return !ignoredBelow(path.relative(outer, dir));
+  return isUnder(outer, dir) && !ignoredByDefault(dir, outer);
 }
 
 export function computeRoots(watches: WatchList): WatchRoot[] {

@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isUnder } from '../watch/filters.js';
 import { makeBatch } from '../watch/batch.js';
 import { BatchClock } from '../watch/fallback/batch-clock.js';
 import { VcsProbe } from '../watch/fallback/vcs.js';
@@ -159,7 +160,7 @@ export class StatReloader extends BaseReloader {
       if (!globMatches(g, file)) continue;
       watched = true;
       let crosses = false;
-      for (let dir = path.dirname(file); dir !== g.dir && dir.startsWith(g.dir + path.sep); dir = path.dirname(dir)) {
+      for (let dir = path.dirname(file); dir !== g.dir && isUnder(g.dir, dir); dir = path.dirname(dir)) {
         if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) {
           crosses = true;
           break;

@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { DefaultFilter } from '../watch/filters.js';
-import { Change } from '../watch/types.js';
+import { ignoredByDefault, isUnder } from '../watch/filters.js';
 
 /** A directory watched through a glob, compiled once. */
 export interface GlobWatch {
@@ -23,15 +22,6 @@ export interface GlobWatch {
   readonly seq: number;
   /** Tests a path relative to `dir` (with `/` separators). */
   readonly match: (relative: string) => boolean;
-}
-
-// Watches ignore what the watcher itself ignores below a root (node_modules, .git, editor temp files), so
-// every reloader sees the same files.
-const defaults = new DefaultFilter();
-
-/** True when `relative` (a path below a watched directory) crosses a default-ignored directory or names an ignored entry. */
-export function ignoredBelow(relative: string): boolean {
-  return relative !== '' && !defaults.accepts(Change.modified, relative);
 }
 
 export function compileGlob(dir: string, glob: string, seq: number): GlobWatch {
@@ -124,9 +114,12 @@ export class WatchList {
   }
 }
 
+/**
+ * Watches ignore what the watcher itself ignores below a root (node_modules, .git, editor temp files), so
+ * every reloader sees the same files.
+ */
 export function globMatches(g: GlobWatch, file: string): boolean {
-  if (!file.startsWith(g.walkDir + path.sep)) return false;
-  if (ignoredBelow(path.relative(g.walkDir, file))) return false;
+  if (file === g.walkDir || !isUnder(g.walkDir, file) || ignoredByDefault(file, g.walkDir)) return false;
   return g.match(path.relative(g.dir, file).split(path.sep).join('/'));
 }
 
@@ -154,7 +147,8 @@ export function* walkGlob(g: GlobWatch): Generator<string> {
         isDir = !!st?.isDirectory();
         isFile = !!st?.isFile();
       }
-      if (ignoredBelow(path.relative(g.walkDir, full))) continue;
+      // Its directories passed on the way down, and the default rule has no globs with a slash: the name decides.
+      if (ignoredByDefault(entry.name)) continue;
       if (isDir && depth + 1 < g.maxDepth) stack.push([full, depth + 1]);
       else if (isFile && g.match(path.relative(g.dir, full).split(path.sep).join('/'))) yield full;
     }

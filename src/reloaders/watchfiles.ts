@@ -14,7 +14,7 @@ import { start } from '../watch/subscribe.js';
 import { Change, type ChangeBatch, type FileChange, type WatchError, type WatchOptions } from '../watch/types.js';
 import { BaseReloader, positiveMs } from './base.js';
 import { computeRoots, type WatchRoot } from './roots.js';
-import { ignoredBelow } from './watch-list.js';
+import { ignoredByDefault, isUnder } from '../watch/filters.js';
 
 /** Watcher options passed through to the watcher (those marked `reloader` in the option table); see WatchOptions for each one's default. */
 export type ReloaderWatchOptions = Pick<WatchOptions, ReloaderOptionName>;
@@ -139,13 +139,12 @@ export class WatchfilesReloader extends BaseReloader {
    * glob below or around it may have lost files we never listed, so the directory itself is reported too.
    */
   private expandDeletedDir(c: FileChange, keep: (c: FileChange) => void): void {
-    const prefix = c.path + path.sep;
     for (const file of [...this.watches.files.keys(), ...this.watches.errorFiles.keys()]) {
-      if (file.startsWith(prefix)) keep({ change: Change.deleted, path: file });
+      if (file !== c.path && isUnder(c.path, file)) keep({ change: Change.deleted, path: file });
     }
     for (const g of this.watches.globs.values()) {
-      const globInside = g.walkDir === c.path || g.walkDir.startsWith(prefix);
-      const dirInGlob = g.maxDepth > 1 && c.path.startsWith(g.walkDir + path.sep) && !ignoredBelow(path.relative(g.walkDir, c.path));
+      const globInside = isUnder(c.path, g.walkDir);
+      const dirInGlob = g.maxDepth > 1 && c.path !== g.walkDir && isUnder(g.walkDir, c.path) && !ignoredByDefault(c.path, g.walkDir);
       if (globInside || dirInGlob) return keep(c);
     }
   }

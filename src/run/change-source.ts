@@ -6,9 +6,8 @@
  * they are.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { makeBatch } from '../watch/batch.js';
-import { makeIgnore } from '../watch/backends/ignore.js';
+import { compileFilter, isUnder } from '../watch/filters.js';
 import { loadNative, nativeLoadError } from '../watch/addon.js';
 import type { ResolvedOptions } from '../watch/options.js';
 import { StatReloader } from '../reloaders/stat.js';
@@ -53,10 +52,8 @@ async function startStat(
     if (fs.statSync(root).isDirectory()) reloader.watchDir(root, glob);
     else reloader.watchFile(root);
   }
-  // The StatReloader knows globs only; the watcher's filters (the same rules as the JS poller's) apply here.
-  const ignored = makeIgnore(options);
-  const rootOf = (p: string) => options.roots.find((r) => p === r || p.startsWith(r + path.sep)) ?? options.roots[0]!;
-  const keep = (change: number, p: string) => !ignored(p, rootOf(p)) && (options.jsFilter ? options.jsFilter(change, p) : true);
+  // The StatReloader knows globs only; the watcher's filters are applied here, in JS.
+  const keep = statFilter(options);
   reloader.on('reload', (batch) => {
     const kept = batch.filter((c) => keep(c.change, c.path));
     if (kept.length || batch.rescan) onBatch(makeBatch(kept, batch.rescan));
@@ -71,4 +68,10 @@ async function startStat(
       await running;
     },
   };
+}
+
+function statFilter(options: ResolvedOptions): (change: number, p: string) => boolean {
+  const ignored = compileFilter(options);
+  const rootOf = (p: string) => options.roots.find((r) => isUnder(r, p)) ?? options.roots[0]!;
+  return (change, p) => !ignored(p, rootOf(p)) && (!options.jsFilter || options.jsFilter(change, p));
 }

@@ -3,6 +3,7 @@
  * child ended. Shared by runProcess's default output, the CLI and the register hook.
  */
 import path from 'node:path';
+import { isUnder } from '../watch/filters.js';
 import { Change, type FileChange } from '../watch/types.js';
 import type { Colors } from './colors.js';
 import type { RunEvent } from './events.js';
@@ -99,9 +100,8 @@ export function describeChanges(changes: readonly FileChange[], cwd: string): st
 }
 
 export function displayPath(p: string, cwd: string): string {
-  const rel = path.relative(cwd, p);
-  if (rel === '') return '.';
-  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+  if (!isUnder(cwd, p)) return p;
+  return path.relative(cwd, p) || '.';
 }
 
 function quote(label: string): string {

@@ -6,6 +6,7 @@
 import type { StdioOptions } from 'node:child_process';
 import path from 'node:path';
 import { rejectUnsupported } from '../watch/option-table.js';
+import { isUnder } from '../watch/filters.js';
 import { resolveOptions, resolvePaths } from '../watch/options.js';
 import { startChangeSource, type ChangeSource } from './change-source.js';
 import { CHANGES_ENV, serializeChanges } from './changes-env.js';
@@ -74,7 +75,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
     env = { ...env, WATCHFILES_LIVERELOAD_SCRIPT: script, NODE_OPTIONS: withPreload(env.NODE_OPTIONS, 'livereload-inject') };
   }
   const relative = (file: string) => {
-    const root = roots.find((r) => file.startsWith(r + path.sep));
+    const root = roots.find((r) => file !== r && isUnder(r, file));
     return (root ? path.relative(root, file) : path.basename(file)).split(path.sep).join('/');
   };
   const startChild = (childEnv: NodeJS.ProcessEnv, childStdio: StdioOptions) => {
@@ -191,7 +192,7 @@ export function runProcess(paths: string | string[], target: string, options: Ru
 /** The --ignore (and `ignore` option) that stops these files from restarting: each path from its watched root. */
 function ignoreHint(roots: string[], files: string[]): string {
   const globs = files.map((file) => {
-    const root = roots.find((r) => file.startsWith(r + path.sep));
+    const root = roots.find((r) => file !== r && isUnder(r, file));
     return (root ? path.relative(root, file) : path.basename(file)).split(path.sep).join('/');
   });
   return `${globs.map((g) => `--ignore ${JSON.stringify(g)}`).join(' ')} (runProcess: ignore: ${JSON.stringify(globs)})`;

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultFilter } from '../watch/filters.js';
+import { DefaultFilter, isUnder } from '../watch/filters.js';
 import { subscribe } from '../watch/subscribe.js';
 import { Change, type ChangeBatch, type Subscription, type WatchError } from '../watch/types.js';
 
@@ -152,7 +152,7 @@ export class WatchHub {
     const recursive = minimalRoots(
       [...this.dirs].filter(([, d]) => d.recursive.size > 0).map(([p]) => nearestExisting(p)),
     );
-    const covered = (p: string) => recursive.some((r) => isAtOrBelow(p, r));
+    const covered = (p: string) => recursive.some((r) => isUnder(r, p));
     const flat = new Set<string>();
     for (const [p, d] of this.dirs) if (d.flat.size > 0 && !covered(p)) flat.add(nearestExisting(p));
     for (const p of this.files.keys()) {
@@ -280,12 +280,8 @@ function nearestExistingDir(p: string): string {
 function minimalRoots(paths: string[]): string[] {
   const sorted = [...new Set(paths)].sort();
   const out: string[] = [];
-  for (const p of sorted) if (!out.some((r) => isAtOrBelow(p, r))) out.push(p);
+  for (const p of sorted) if (!out.some((r) => isUnder(r, p))) out.push(p);
   return out;
-}
-
-function isAtOrBelow(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 function samePlan(a: Plan, b: Plan): boolean {

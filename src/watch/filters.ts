@@ -1,10 +1,18 @@
 /**
- * The default ignore lists and DefaultFilter. The native core applies the same lists before it places a
- * watch (crates/core/src/filter.rs); a test checks the two copies agree.
+ * The filter, on the TypeScript side. The rule is the native core's (crates/core/src/filter.rs), applied
+ * there before a watch is placed; this module translates the options for it and compiles the same rule
+ * into one predicate for what runs without it: the JS poller, the watchman backend, snapshots, the
+ * StatReloader, the CLI's predicates and the reloaders' watch lists. A test runs one table of cases through
+ * both and requires the same answers (__test__/filter-parity.test.ts).
+ *
+ * The rule: a path is ignored when it is at or below an `ignorePaths` entry, or when a component below its
+ * root is an ignored directory name, or matches a glob without a slash (default entries such as `*.swp`,
+ * and user globs like `*.log`), or when the path of a component relative to the root matches a glob with a
+ * slash (`src/gen/**`, `/build`). A trailing slash is dropped (`dist/` is the name glob `dist`).
  */
 import path from 'node:path';
-import picomatch from 'picomatch';
-import { Change } from './types.js';
+import { globSubject, globToRegExp } from './glob.js';
+import type { Change } from './types.js';
 
 /** Directory names never watched by default: VCS metadata, dependency trees, caches, build output. */
 export const DEFAULT_IGNORE_DIRS: readonly string[] = Object.freeze([
@@ -18,6 +26,86 @@ export const DEFAULT_IGNORE_ENTRIES: readonly string[] = Object.freeze([
   '*.swp', '*.swx', '*~', '.#*', '4913', '.DS_Store', '*___jb_tmp___', '*___jb_old___',
 ]);
 
+/** True when `child` is `parent` or lies below it (both absolute, or both relative to one directory). */
+export function isUnder(parent: string, child: string): boolean {
+  if (child === parent) return true;
+  return child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+/** What the native filter is given (NativeOptions' filter fields; ResolvedOptions has them all). */
+export interface FilterRules {
+  ignoreDirs: readonly string[];
+  ignoreEntries: readonly string[];
+  /** Absolute paths, ignored with everything below them wherever they are. */
+  ignorePaths: readonly string[];
+  ignore: readonly string[];
+}
+
+/**
+ * True when `p` is ignored. `root`: the watched root `p` lies at or below; only components below it count
+ * (watching inside node_modules on purpose works), and a path outside it is ignored only by `ignorePaths`.
+ * Without `root`, every component of `p` counts (`p` may then be relative).
+ */
+export type IgnorePredicate = (p: string, root?: string) => boolean;
+
+const NAME_MEMO = 10_000;
+
+// Path components as Rust's Path splits them: on Windows both separators count.
+const SEPARATORS = path.sep === '\\' ? /[\\/]/ : '/';
+
+/** Compiles the rules into one predicate; a bad glob throws the WatchError (EINVAL) the watcher gives. */
+export function compileFilter(rules: FilterRules): IgnorePredicate {
+  const dirs = new Set(rules.ignoreDirs);
+  const nameGlobs: RegExp[] = [];
+  const pathGlobs: RegExp[] = [];
+  for (const glob of [...rules.ignoreEntries, ...rules.ignore]) {
+    const trimmed = glob.replace(/\/+$/, '');
+    if (trimmed.includes('/')) pathGlobs.push(globToRegExp(trimmed.replace(/^\/+/, '')));
+    else nameGlobs.push(globToRegExp(trimmed));
+  }
+  const matchName = anyOf(nameGlobs);
+  const matchPath = anyOf(pathGlobs);
+  const ignorePaths = [...rules.ignorePaths];
+  // Directory names recur in every path below them: remember each name's verdict (a bounded memo).
+  const names = new Map<string, boolean>();
+  const nameIgnored = (name: string) => {
+    let verdict = names.get(name);
+    if (verdict === undefined) {
+      verdict = dirs.has(name) || (matchName !== undefined && matchName.test(globSubject(name)));
+      if (names.size >= NAME_MEMO) names.clear();
+      names.set(name, verdict);
+    }
+    return verdict;
+  };
+  return (p, root) => {
+    for (const x of ignorePaths) if (isUnder(x, p)) return true;
+    if (root !== undefined && !isUnder(root, p)) return false;
+    const rel = root === undefined ? p : p.slice(root.length);
+    let relSoFar = '';
+    for (const name of rel.split(SEPARATORS)) {
+      if (name === '' || name === '.' || name === '..') continue;
+      if (nameIgnored(name)) return true;
+      relSoFar = relSoFar ? `${relSoFar}/${name}` : name;
+      if (matchPath?.test(globSubject(relSoFar))) return true;
+    }
+    return false;
+  };
+}
+
+/** One RegExp for a list of anchored ones (undefined for none: most lists of path globs are empty). */
+function anyOf(regexps: RegExp[]): RegExp | undefined {
+  if (!regexps.length) return undefined;
+  return new RegExp(regexps.map((r) => r.source).join('|'), regexps[0]!.flags);
+}
+
+let defaults: IgnorePredicate | undefined;
+
+/** The watcher's rule when no filter is given: the default directory names and editor temp files. */
+export function ignoredByDefault(p: string, root?: string): boolean {
+  defaults ??= compileFilter({ ignoreDirs: DEFAULT_IGNORE_DIRS, ignoreEntries: DEFAULT_IGNORE_ENTRIES, ignorePaths: [], ignore: [] });
+  return defaults(p, root);
+}
+
 export interface DefaultFilterOptions {
   /** Directory names to ignore anywhere in the tree (replaces DEFAULT_IGNORE_DIRS). */
   ignoreDirs?: readonly string[];
@@ -29,7 +117,7 @@ export interface DefaultFilterOptions {
 
 /**
  * The filter used when none is given. Passed as `filter`, its lists are applied natively (so ignored
- * directories never cost a watch); `accepts()` applies the same rule in JS for the polling fallback.
+ * directories never cost a watch); `accepts()` applies the same rule in JS.
  */
 export class DefaultFilter {
   static readonly ignoreDirs = DEFAULT_IGNORE_DIRS;
@@ -38,8 +126,7 @@ export class DefaultFilter {
   readonly ignoreDirs: readonly string[];
   readonly ignoreEntityPatterns: readonly string[];
   readonly ignorePaths: readonly string[];
-  private readonly dirSet: Set<string>;
-  private readonly entityMatch: (basename: string) => boolean;
+  private readonly ignored: IgnorePredicate;
 
   constructor(options: DefaultFilterOptions = {}) {
     this.ignoreDirs = checkStrings('ignoreDirs', options.ignoreDirs ?? DEFAULT_IGNORE_DIRS);
@@ -47,22 +134,21 @@ export class DefaultFilter {
       'ignoreEntityPatterns',
       options.ignoreEntityPatterns ?? DEFAULT_IGNORE_ENTRIES,
     );
-    this.ignorePaths = checkStrings('ignorePaths', options.ignorePaths ?? []).map((p) => path.resolve(p));
-    this.dirSet = new Set(this.ignoreDirs);
-    this.entityMatch = this.ignoreEntityPatterns.length
-      ? picomatch(this.ignoreEntityPatterns as string[], { dot: true })
-      : () => false;
+    this.ignorePaths = Object.freeze(checkStrings('ignorePaths', options.ignorePaths ?? []).map((p) => path.resolve(p)));
+    this.ignored = compileFilter({
+      ignoreDirs: this.ignoreDirs,
+      ignoreEntries: this.ignoreEntityPatterns,
+      ignorePaths: this.ignorePaths,
+      ignore: [],
+    });
   }
 
-  /** True when a change to `filePath` should be reported. */
+  /**
+   * True when a change to `filePath` should be reported. Every component of `filePath` counts; the
+   * watcher, given this filter, applies it only to the components below the root it watches.
+   */
   accepts(_change: Change, filePath: string): boolean {
-    const parts = filePath.split(path.sep);
-    for (const part of parts) if (this.dirSet.has(part)) return false;
-    if (this.entityMatch(parts[parts.length - 1] ?? '')) return false;
-    for (const p of this.ignorePaths) {
-      if (filePath === p || filePath.startsWith(p + path.sep)) return false;
-    }
-    return true;
+    return !this.ignored(filePath);
   }
 }
 
@@ -71,28 +157,4 @@ function checkStrings(name: string, value: readonly string[]): readonly string[]
     throw new TypeError(`DefaultFilter: option "${name}" must be an array of strings`);
   }
   return Object.freeze([...value]);
-}
-
-/**
- * Compiles `ignore` globs into a predicate over (absolute path, its root), with .gitignore-like rules that
- * the native core shares: a glob without a slash matches the name of any path component (`*.log`,
- * `dist`); a glob with a slash matches the path relative to the root (`src/gen/**`, `build/cache`). A
- * match on a directory ignores everything below it.
- */
-export function compileIgnoreGlobs(globs: readonly string[]): (absPath: string, root: string) => boolean {
-  const nameGlobs = globs.filter((g) => !g.replace(/\/+$/, '').includes('/'));
-  const pathGlobs = globs.filter((g) => g.replace(/\/+$/, '').includes('/')).map((g) => g.replace(/^\//, ''));
-  const matchName = nameGlobs.length ? picomatch(nameGlobs.map((g) => g.replace(/\/+$/, '')), { dot: true }) : null;
-  const matchPath = pathGlobs.length ? picomatch(pathGlobs.map((g) => g.replace(/\/+$/, '')), { dot: true }) : null;
-  if (!matchName && !matchPath) return () => false;
-  return (absPath, root) => {
-    const rel = path.relative(root, absPath).split(path.sep).join('/');
-    if (!rel || rel.startsWith('../') || rel === '..') return false;
-    const segments = rel.split('/');
-    for (let i = 0; i < segments.length; i++) {
-      if (matchName && matchName(segments[i]!)) return true;
-      if (matchPath && matchPath(segments.slice(0, i + 1).join('/'))) return true;
-    }
-    return false;
-  };
 }

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBatch } from './batch.js';
-import { makeIgnore } from './backends/ignore.js';
+import { compileFilter } from './filters.js';
 import { diff, scan, type Entry, type Snapshot } from './backends/js-poll.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { WatchError, type ChangeBatch, type WatchOptions } from './types.js';
@@ -78,7 +78,7 @@ function resolve(root: string, options: SinceOptions, fn: string): ResolvedOptio
 
 function walk(resolved: ResolvedOptions): Snapshot {
   const errors: WatchError[] = [];
-  const snapshot = scan(resolved, makeIgnore(resolved), { onBatch() {}, onError: (e) => errors.push(e) });
+  const snapshot = scan(resolved, compileFilter(resolved), { onBatch() {}, onError: (e) => errors.push(e) });
   if (errors.length) throw errors[0];
   // The root itself is the frame, not a change.
   snapshot.delete(resolved.roots[0]!);
@@ -121,7 +121,7 @@ async function sinceClock(resolved: ResolvedOptions, clock: string): Promise<Cha
     const reply = await client.command(['query', String(project.watch), query]);
     if (reply.is_fresh_instance) return makeBatch([], true);
     const view = { dir: rootDir, root: rootDir, recursive: resolved.recursive };
-    return makeBatch(toChanges((reply.files ?? []) as WatchmanFile[], view, makeIgnore(resolved)));
+    return makeBatch(toChanges((reply.files ?? []) as WatchmanFile[], view, compileFilter(resolved)));
   } finally {
     client.close();
   }

@@ -1,5 +1,6 @@
 //! Decides from a path alone whether it is ignored, so ignored directories never cost a watch and ignored
-//! entries never cross into JavaScript. The rules match src/watch/filters.ts (a test checks the lists agree):
+//! entries never cross into JavaScript. This is the rule; src/watch/filters.ts compiles the same rule for
+//! the JavaScript fallbacks, and __test__/filter-parity.test.ts holds both to one table of cases:
 //! default directory names and editor-temp globs apply to every component below a root; a user glob
 //! without a slash matches any component's name, one with a slash the path relative to the root;
 //! `.gitignore` files are honoured when asked.
@@ -180,6 +181,28 @@ mod tests {
         assert!(!f.is_ignored(root, Path::new("/r/src/dist.js"), false));
         assert!(f.is_ignored(root, Path::new("/r/build/cache/x/y"), false));
         assert!(!f.is_ignored(root, Path::new("/r/src/build/cache"), true));
+    }
+
+    /// The corners of globset's syntax that src/watch/glob.ts reproduces for the JavaScript fallbacks.
+    #[test]
+    fn globset_corners_the_typescript_side_follows() {
+        let root = Path::new("/r");
+        let f = filter(&["dist/**", "?.txt", "{a}.js", "a{,b}.md", "(copy)*", "[!x]y"]);
+        // `dist/**` ignores what lies below dist, not dist itself.
+        assert!(!f.is_ignored(root, Path::new("/r/dist"), true));
+        assert!(f.is_ignored(root, Path::new("/r/dist/a/b.js"), false));
+        // `?` is one byte of the UTF-8 name.
+        assert!(f.is_ignored(root, Path::new("/r/a.txt"), false));
+        assert!(!f.is_ignored(root, Path::new("/r/é.txt"), false));
+        // A group of one is a group; empty alternatives are dropped.
+        assert!(f.is_ignored(root, Path::new("/r/a.js"), false));
+        assert!(!f.is_ignored(root, Path::new("/r/a.md"), false));
+        assert!(f.is_ignored(root, Path::new("/r/ab.md"), false));
+        // Parentheses are literal; `[!x]` is a negated class.
+        assert!(f.is_ignored(root, Path::new("/r/(copy) notes"), false));
+        assert!(!f.is_ignored(root, Path::new("/r/copy notes"), false));
+        assert!(f.is_ignored(root, Path::new("/r/ay"), false));
+        assert!(!f.is_ignored(root, Path::new("/r/xy"), false));
     }
 
     #[test]

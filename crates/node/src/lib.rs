@@ -4,6 +4,8 @@
 
 #![deny(clippy::all)]
 
+mod filter;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;

@@ -15,7 +15,8 @@ import { VcsProbe } from '../fallback/vcs.js';
 import { rejectUnsupported } from '../option-table.js';
 import type { ResolvedOptions } from '../options.js';
 import { Change, WatchError, type FileChange } from '../types.js';
-import { checkRoot, makeIgnore } from './ignore.js';
+import { compileFilter, isUnder, type IgnorePredicate } from '../filters.js';
+import { checkRoot } from './check-root.js';
 import type { BackendHandle, BackendSinks } from './types.js';
 
 export interface Entry {
@@ -29,7 +30,7 @@ export type Snapshot = Map<string, Entry>;
 
 export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks): Promise<BackendHandle> {
   rejectUnsupported(options as unknown as Record<string, unknown>, 'js-poll', `no native binary: ${nativeLoadError()}`);
-  const ignored = makeIgnore(options);
+  const ignored = compileFilter(options);
   for (const root of options.roots) checkRoot(root);
   const clock = new BatchClock({
     step: options.step,
@@ -83,7 +84,7 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
       if (!roots.delete(root)) return;
       // What no remaining root holds leaves the snapshot silently: removing a root is no change on disk.
       const holds = (p: string) =>
-        [...roots].some(([r, recursive]) => p === r || (recursive ? p.startsWith(r.endsWith(path.sep) ? r : r + path.sep) : path.dirname(p) === r));
+        [...roots].some(([r, recursive]) => p === r || (recursive ? isUnder(r, p) : path.dirname(p) === r));
       for (const p of [...snapshot.keys()]) if (!holds(p)) snapshot.delete(p);
     },
   };
@@ -91,7 +92,7 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
 
 export function scan(
   options: ResolvedOptions,
-  ignored: (p: string, root: string) => boolean,
+  ignored: IgnorePredicate,
   sinks: BackendSinks,
   recursiveFor: (root: string) => boolean = () => options.recursive,
 ): Snapshot {

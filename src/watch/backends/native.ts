@@ -54,7 +54,7 @@ export async function startNative(
   };
 }
 
-function nativeOptions(o: ResolvedOptions): NativeOptions {
+export function nativeOptions(o: ResolvedOptions): NativeOptions {
   return {
     debounceMs: o.debounce,
     stepMs: o.step,

@@ -14,7 +14,8 @@ import { Change, WatchError, type ChangeBatch, type FileChange } from '../types.
 import type { WatchmanClient, SubscriptionPdu } from '../../watchman/client.js';
 import { connectWatchman } from '../../watchman/connect.js';
 import { excludeDirsExpression, recrawlCount, toChanges, type RootView } from '../../watchman/changes.js';
-import { checkRoot, makeIgnore } from './ignore.js';
+import { compileFilter, type IgnorePredicate } from '../filters.js';
+import { checkRoot } from './check-root.js';
 import type { BackendHandle, BackendSinks } from './types.js';
 
 const RECONNECT_MS = 1000;
@@ -70,7 +71,7 @@ class Session {
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly rootTimers = new Set<NodeJS.Timeout>();
-  private readonly ignored: (p: string, root: string) => boolean;
+  private readonly ignored: IgnorePredicate;
   private readonly expression: unknown[] | undefined;
   private pending: ChangeBatch[] = [];
   private stepTimer: NodeJS.Timeout | undefined;
@@ -81,7 +82,7 @@ class Session {
     private readonly sinks: BackendSinks,
     private views: RootView[],
   ) {
-    this.ignored = makeIgnore(options);
+    this.ignored = compileFilter(options);
     this.expression = excludeDirsExpression(options.ignoreDirs);
   }
 

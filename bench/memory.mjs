@@ -7,6 +7,7 @@
  *   node bench/memory.mjs                         # 10k and 100k files, 3 rounds
  *   node bench/memory.mjs --sizes 10k,100k,1m     # also a 1M-file / 100k-dir tree
  *   node bench/memory.mjs --label before --pkg DIR  # measure another build of ours (DIR holds dist/ and the addon)
+ *   node bench/memory.mjs --baseline DIR          # also run another build of ours (e.g. main's) in the same rounds
  *
  * Each run is kept under its label in bench/memory.json; the "memory" section of RESULTS.md shows every
  * label, so a before/after pair sits side by side. Python's watchfiles is installed into .cache/pyvenv on
@@ -40,7 +41,8 @@ const SIZES = {
   '1m': { files: 1_000_000, dirs: 100_000 },
 };
 
-const WATCHERS = ['watchfiles-node', '@parcel/watcher', 'python-watchfiles'];
+const ANCHORS = ['@parcel/watcher', 'python-watchfiles'];
+const BASELINE = 'watchfiles-node (baseline)';
 
 // ---------------------------------------------------------------------------------------------------------
 // Child side: load the library, read RSS, watch, wait for ready, settle, read RSS again, print one JSON line.
@@ -54,7 +56,7 @@ const settle = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function child(watcher, root, pkg) {
   let start;
-  if (watcher === 'watchfiles-node') {
+  if (watcher.startsWith('watchfiles-node')) {
     const { subscribe } = await import(pathToFileURL(path.join(pkg, 'dist', 'index.js')).href);
     start = async () => {
       const sub = await subscribe(root, () => {});
@@ -133,6 +135,10 @@ function runChild(watcher, root, pkg, timeoutMs) {
     watcher === 'python-watchfiles'
       ? [PYTHON, ['-c', PY_CHILD, root]]
       : [process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', watcher, root, pkg]];
+  return spawnChild(watcher, cmd, args, timeoutMs);
+}
+
+function spawnChild(watcher, cmd, args, timeoutMs) {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -156,7 +162,7 @@ const median = (xs) => {
 };
 
 function parseArgs(argv) {
-  const opts = { sizes: ['10k', '100k'], rounds: 3, label: 'current', pkg: REPO, keepTrees: true };
+  const opts = { sizes: ['10k', '100k'], rounds: 3, label: 'current', pkg: REPO, baseline: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -167,6 +173,7 @@ function parseArgs(argv) {
     else if (a === '--rounds') opts.rounds = Number(next());
     else if (a === '--label') opts.label = next();
     else if (a === '--pkg') opts.pkg = path.resolve(next());
+    else if (a === '--baseline') opts.baseline = path.resolve(next());
     else if (a === '--help') {
       process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
       process.exit(0);
@@ -174,7 +181,9 @@ function parseArgs(argv) {
   }
   for (const s of opts.sizes) if (!SIZES[s]) throw new Error(`--sizes: unknown size ${s} (one of ${Object.keys(SIZES).join(', ')})`);
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds must be a positive integer');
-  if (!fs.existsSync(path.join(opts.pkg, 'dist', 'index.js'))) throw new Error(`--pkg ${opts.pkg} has no dist/index.js: run npm run build`);
+  for (const [flag, dir] of [['--pkg', opts.pkg], ['--baseline', opts.baseline]]) {
+    if (dir && !fs.existsSync(path.join(dir, 'dist', 'index.js'))) throw new Error(`${flag} ${dir} has no dist/index.js: run npm run build`);
+  }
   return opts;
 }
 
@@ -195,6 +204,8 @@ async function main() {
   const log = (m) => process.stderr.write(`[memory] ${m}\n`);
   ensurePython(log);
   const results = [];
+  const WATCHERS = ['watchfiles-node', ...(opts.baseline ? [BASELINE] : []), ...ANCHORS];
+  const pkgOf = (w) => (w === BASELINE ? opts.baseline : opts.pkg);
   for (const size of opts.sizes) {
     const spec = SIZES[size];
     const root = path.join(ensureTree(spec, log), 'src');
@@ -203,7 +214,7 @@ async function main() {
       const runs = Object.fromEntries(WATCHERS.map((w) => [w, []]));
       for (let r = 0; r < opts.rounds; r++) {
         for (const w of WATCHERS) {
-          const res = await runChild(w, root, opts.pkg, 600_000);
+          const res = await runChild(w, root, pkgOf(w), 600_000);
           log(`${treeName(spec)} round ${r + 1} ${w}: +${((res.after - res.before) / 1024).toFixed(1)} MB, ready ${res.readyMs.toFixed(0)} ms, ${res.watches} watches`);
           runs[w].push(res);
         }
@@ -223,10 +234,16 @@ async function main() {
     }
   }
   const all = fs.existsSync(JSON_FILE) ? JSON.parse(fs.readFileSync(JSON_FILE, 'utf8')) : {};
-  all[opts.label] = { date: new Date().toISOString(), commit: gitCommit(), results };
+  all[opts.label] = { date: new Date().toISOString(), commit: gitCommit(), baseline: opts.baseline && baselineName(opts.baseline), results };
   fs.writeFileSync(JSON_FILE, `${JSON.stringify(all, null, 2)}\n`);
   writeSection('memory', report(all));
   log(`wrote ${path.relative(REPO, JSON_FILE)} and the memory section of bench/RESULTS.md (trees kept in ${TREES_DIR})`);
+}
+
+/** A baseline build is named by the COMMIT file beside its dist/, if it has one. */
+function baselineName(dir) {
+  const f = path.join(dir, 'COMMIT');
+  return fs.existsSync(f) ? `commit ${fs.readFileSync(f, 'utf8').trim()}` : path.relative(REPO, dir);
 }
 
 function gitCommit() {
@@ -248,15 +265,18 @@ function report(all) {
     '',
   ];
   for (const [label, run] of Object.entries(all)) {
-    lines.push(`### ${label} (${run.date.slice(0, 16)}Z, commit ${run.commit ?? '?'})`, '');
-    lines.push('| tree | watcher | RSS added (MB) | ready (ms) | inotify watches | RSS vs Python | ready vs parcel |');
-    lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    const base = run.baseline ? `; baseline = ${run.baseline}` : '';
+    lines.push(`### ${label} (${run.date.slice(0, 16)}Z, commit ${run.commit ?? '?'}${base})`, '');
+    lines.push('| tree | watcher | RSS added (MB) | ready (ms) | inotify watches | RSS vs Python | ready vs parcel | vs baseline (RSS, ready) |');
+    lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of run.results) {
       const py = run.results.find((x) => x.tree === r.tree && x.watcher === 'python-watchfiles');
       const pa = run.results.find((x) => x.tree === r.tree && x.watcher === '@parcel/watcher');
+      const bl = run.results.find((x) => x.tree === r.tree && x.watcher === BASELINE);
       const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+      const vsBase = bl && r.watcher === 'watchfiles-node' ? `${ratio(r.addedMb, bl.addedMb)}, ${ratio(r.readyMs, bl.readyMs)}` : '';
       lines.push(
-        `| ${r.tree} | ${r.watcher} | ${r.addedMb.toFixed(1)} | ${r.readyMs.toFixed(0)} | ${r.watches ?? '-'} | ${ratio(r.addedMb, py.addedMb)} | ${ratio(r.readyMs, pa.readyMs)} |`,
+        `| ${r.tree} | ${r.watcher} | ${r.addedMb.toFixed(1)} | ${r.readyMs.toFixed(0)} | ${r.watches ?? '-'} | ${ratio(r.addedMb, py.addedMb)} | ${ratio(r.readyMs, pa.readyMs)} | ${vsBase} |`,
       );
     }
     lines.push('');

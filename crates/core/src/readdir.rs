@@ -18,8 +18,16 @@ pub struct Hint {
     pub ino: u64,
 }
 
-/// Reads an entry's metadata, following a symlink when asked.
-pub type Stat<'a> = &'a dyn Fn(bool) -> io::Result<Meta>;
+/// What can be read of an entry beyond its directory entry, when it is needed.
+pub trait Entry {
+    /// The entry's metadata, following a symlink when asked.
+    fn stat(&self, follow: bool) -> io::Result<Meta>;
+    /// True when the entry is a directory whose link count says it holds no subdirectories (2 on ext4, xfs,
+    /// tmpfs and most others; false wherever that cannot be told, e.g. btrfs says 1).
+    fn holds_no_subdirs(&self) -> bool;
+}
+
+pub type Stat<'a> = &'a dyn Entry;
 
 /// Reads directories one after another, reusing its buffer.
 pub struct DirReader {
@@ -41,7 +49,7 @@ impl DirReader {
     /// error while reading ends the listing there (as std's iterator does).
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub fn read(&mut self, dir: &Path, each: &mut dyn FnMut(&OsStr, Hint, Stat)) -> io::Result<()> {
-        use rustix::fs::{openat, statat, AtFlags, FileType, Mode, OFlags, RawDir, CWD};
+        use rustix::fs::{openat, FileType, Mode, OFlags, RawDir, CWD};
         use std::os::unix::ffi::OsStrExt;
         let fd = openat(CWD, dir, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
         let mut entries = RawDir::new(&fd, &mut self.buf);
@@ -58,11 +66,7 @@ impl DirReader {
                 FileType::Unknown => None,
                 _ => Some(Kind::Other),
             };
-            let stat = |follow: bool| -> io::Result<Meta> {
-                let flags = if follow { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
-                Ok(Meta::from_stat(&statat(&fd, name, flags)?))
-            };
-            each(OsStr::from_bytes(bytes), Hint { kind, ino: entry.ino() }, &stat);
+            each(OsStr::from_bytes(bytes), Hint { kind, ino: entry.ino() }, &AtEntry { dir: &fd, name });
         }
         Ok(())
     }
@@ -81,14 +85,7 @@ impl DirReader {
                     Kind::Other
                 }
             });
-            let stat = |follow: bool| -> io::Result<Meta> {
-                let m = entry.metadata()?;
-                if follow && m.file_type().is_symlink() {
-                    return Meta::read(&entry.path(), true);
-                }
-                Ok(Meta::from_metadata(&m))
-            };
-            each(&entry.file_name(), Hint { kind, ino: ino(&entry) }, &stat);
+            each(&entry.file_name(), Hint { kind, ino: ino(&entry) }, &StdEntry(&entry));
         }
         Ok(())
     }
@@ -103,4 +100,44 @@ fn ino(entry: &std::fs::DirEntry) -> u64 {
 #[cfg(not(unix))]
 fn ino(_entry: &std::fs::DirEntry) -> u64 {
     0
+}
+
+/// An entry of a directory open as `dir`: stat'ed relative to it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+struct AtEntry<'a> {
+    dir: &'a std::os::fd::OwnedFd,
+    name: &'a std::ffi::CStr,
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl Entry for AtEntry<'_> {
+    fn stat(&self, follow: bool) -> io::Result<Meta> {
+        use rustix::fs::{statat, AtFlags};
+        let flags = if follow { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
+        Ok(Meta::from_stat(&statat(self.dir, self.name, flags)?))
+    }
+
+    fn holds_no_subdirs(&self) -> bool {
+        use rustix::fs::{statat, AtFlags, FileType};
+        statat(self.dir, self.name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode as _) == FileType::Directory && st.st_nlink == 2)
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+struct StdEntry<'a>(&'a std::fs::DirEntry);
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl Entry for StdEntry<'_> {
+    fn stat(&self, follow: bool) -> io::Result<Meta> {
+        let m = self.0.metadata()?;
+        if follow && m.file_type().is_symlink() {
+            return Meta::read(&self.0.path(), true);
+        }
+        Ok(Meta::from_metadata(&m))
+    }
+
+    fn holds_no_subdirs(&self) -> bool {
+        false
+    }
 }

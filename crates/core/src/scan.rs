@@ -140,7 +140,7 @@ fn entry_meta(path: &Path, hint: Hint, stat: Stat, rules: &ScanRules, filter: &P
     let kind = match hint.kind {
         Some(k) => k,
         None => {
-            let m = stat(false).ok()?;
+            let m = stat.stat(false).ok()?;
             known = Some(m);
             m.kind
         }
@@ -149,7 +149,7 @@ fn entry_meta(path: &Path, hint: Hint, stat: Stat, rules: &ScanRules, filter: &P
     let is_dir = match kind {
         Kind::Dir => true,
         Kind::Symlink if rules.follow_symlinks => {
-            target = stat(true).ok().filter(Meta::is_dir);
+            target = stat.stat(true).ok().filter(Meta::is_dir);
             target.is_some()
         }
         _ => false,
@@ -160,7 +160,7 @@ fn entry_meta(path: &Path, hint: Hint, stat: Stat, rules: &ScanRules, filter: &P
     let meta = match (target, known) {
         (Some(t), _) => t,
         (None, Some(m)) => m,
-        (None, None) if is_dir || rules.stat_files || hint.ino == 0 => stat(false).ok()?,
+        (None, None) if is_dir || rules.stat_files || hint.ino == 0 => stat.stat(false).ok()?,
         (None, None) => Meta::light(kind, hint.ino, dir_dev),
     };
     Some((meta, is_dir))
@@ -178,14 +178,17 @@ fn dir_device(_dir: &Path) -> u64 {
 }
 
 /// Counts the directories a walk would watch, without reading file metadata (for the inotify budget).
+/// An estimate the kernel has the last word on (a watch it refuses is reported the same way): a directory
+/// whose link count says it holds no subdirectories is counted without being read, which leaves out
+/// symlinks to directories inside it. That skips reading most of a source tree (its leaves) twice.
 pub fn count_dirs(start: &Path, rules: &ScanRules, filter: &PathFilter) -> usize {
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let mut count = 0;
     let mut reader = DirReader::default();
-    let mut stack = vec![start.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(start.to_path_buf(), false)];
+    while let Some((dir, leaf)) = stack.pop() {
         count += 1;
-        if !rules.recursive {
+        if !rules.recursive || leaf {
             continue;
         }
         let mut path = dir.clone();
@@ -193,16 +196,16 @@ pub fn count_dirs(start: &Path, rules: &ScanRules, filter: &PathFilter) -> usize
             // A symlink to follow counts once per real directory it reaches.
             let link = match hint.kind {
                 Some(Kind::Dir) => None,
-                Some(Kind::Symlink) if rules.follow_symlinks => match stat(true) {
+                Some(Kind::Symlink) if rules.follow_symlinks => match stat.stat(true) {
                     Ok(m) if m.is_dir() => Some((m.dev, m.ino)),
                     _ => return,
                 },
-                None if stat(false).is_ok_and(|m| m.is_dir()) => None,
+                None if stat.stat(false).is_ok_and(|m| m.is_dir()) => None,
                 _ => return,
             };
             path.push(name);
             if !filter.is_ignored(rules.root, &path, true) && link.map_or(true, |id| seen.insert(id)) {
-                stack.push(path.clone());
+                stack.push((path.clone(), link.is_none() && stat.holds_no_subdirs()));
             }
             path.pop();
         });
@@ -238,6 +241,36 @@ mod tests {
         }
         openat(&dir, "deep.txt", OFlags::CREATE | OFlags::WRONLY, Mode::from_raw_mode(0o644)).unwrap();
         top
+    }
+
+    #[test]
+    fn count_dirs_counts_what_the_walk_watches_leaves_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for d in ["a/b/c", "d", "e", "node_modules/x"] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        fs::write(root.join("a/b/c/f.js"), "x").unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("link")).unwrap();
+        let filter = PathFilter::new(&FilterConfig::default()).unwrap();
+        let rules = |follow_symlinks| ScanRules {
+            root: &root,
+            recursive: true,
+            follow_symlinks,
+            ignore_permission_denied: true,
+            stat_files: false,
+            stop_at_poll_mounts: false,
+        };
+        // root, a, a/b, a/b/c, d, e; following the link adds link, link/b, link/b/c.
+        assert_eq!(count_dirs(&root, &rules(false), &filter), 6);
+        assert_eq!(count_dirs(&root, &rules(true), &filter), 9);
+        let mut walked = 0;
+        let mut before = |_: &Path| -> Result<(), WatchError> {
+            walked += 1;
+            Ok(())
+        };
+        scan(&root, &rules(true), &mut PathFilter::new(&FilterConfig::default()).unwrap(), &mut Visited::default(), &mut before, &mut |_, _| {}).unwrap();
+        assert_eq!(walked, 6, "the walk watches the linked directory once, under its first path");
     }
 
     #[test]

@@ -57,8 +57,9 @@ impl Meta {
         Meta { kind, mtime_ns, size: m.len(), ino, dev }
     }
 
-    /// From a stat read relative to an open directory (see readdir.rs).
+    /// From a stat read relative to an open directory (see readdir.rs). The field types differ by target.
     #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[allow(clippy::unnecessary_cast)]
     pub fn from_stat(st: &rustix::fs::Stat) -> Meta {
         use rustix::fs::FileType;
         let kind = match FileType::from_raw_mode(st.st_mode as _) {

@@ -15,6 +15,7 @@ pub mod meta;
 pub mod mounts;
 mod native;
 mod pending;
+mod readdir;
 pub mod scan;
 pub mod tree;
 pub mod vcs;

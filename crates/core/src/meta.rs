@@ -57,6 +57,21 @@ impl Meta {
         Meta { kind, mtime_ns, size: m.len(), ino, dev }
     }
 
+    /// From a stat read relative to an open directory (see readdir.rs). The field types differ by target.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[allow(clippy::unnecessary_cast)]
+    pub fn from_stat(st: &rustix::fs::Stat) -> Meta {
+        use rustix::fs::FileType;
+        let kind = match FileType::from_raw_mode(st.st_mode as _) {
+            FileType::Directory => Kind::Dir,
+            FileType::RegularFile => Kind::File,
+            FileType::Symlink => Kind::Symlink,
+            _ => Kind::Other,
+        };
+        let mtime_ns = (st.st_mtime as i64).saturating_mul(1_000_000_000).saturating_add(st.st_mtime_nsec as i64);
+        Meta { kind, mtime_ns, size: st.st_size as u64, ino: st.st_ino as u64, dev: st.st_dev as u64 }
+    }
+
     pub fn is_dir(&self) -> bool {
         self.kind == Kind::Dir
     }

@@ -79,7 +79,7 @@ impl Pending {
 
         let mut changes = Vec::with_capacity(touched.len());
         for (path, before) in touched {
-            let after = tree.get(&path).copied();
+            let after = tree.get(&path);
             let change = match (before, after) {
                 (None, None) => continue,
                 (None, Some(_)) => Change::Added,

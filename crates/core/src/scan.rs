@@ -2,15 +2,15 @@
 //! so the caller can place the watch first and nothing created in between is missed (notify#727).
 
 use std::collections::HashSet;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::config::WatchConfig;
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
-use crate::meta::Meta;
+use crate::meta::{Kind, Meta};
 use crate::mounts;
+use crate::readdir::{DirReader, Hint, Stat};
 
 pub struct ScanRules<'a> {
     pub root: &'a Path,
@@ -74,6 +74,7 @@ pub fn scan(
 ) -> Result<Walked, WatchError> {
     let mut poll_mounts = Vec::new();
     let mut too_long: Option<WatchError> = None;
+    let mut reader = DirReader::default();
     let mut stack = vec![(start.to_path_buf(), dir_device(start))];
     while let Some((dir, dir_dev)) = stack.pop() {
         match before_read(&dir) {
@@ -91,83 +92,84 @@ pub fn scan(
         if filter.uses_gitignore() {
             filter.load_gitignore(&dir);
         }
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(err) => match skip_or_fail(&err, &dir, rules) {
+        // One path buffer for the whole directory: an entry's path is its name pushed onto it (and popped).
+        let mut path = dir.clone();
+        let mut subdirs: Vec<(PathBuf, u64, u64)> = Vec::new();
+        let read = reader.read(&dir, &mut |name, hint, stat| {
+            path.push(name);
+            if let Some((meta, is_dir)) = entry_meta(&path, hint, stat, rules, filter, dir_dev) {
+                found(&path, meta);
+                if is_dir && rules.recursive {
+                    subdirs.push((path.clone(), meta.dev, meta.ino));
+                }
+            }
+            path.pop();
+        });
+        if let Err(err) = read {
+            match skip_or_fail(&err, &dir, rules) {
                 Some(e) if e.code == ErrorCode::NameTooLong => {
                     too_long.get_or_insert(e);
                     continue;
                 }
                 Some(e) => return Err(e),
                 None => continue,
-            },
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let looks_dir = match entry.file_type() {
-                Ok(ft) if ft.is_dir() => true,
-                Ok(ft) if ft.is_symlink() && rules.follow_symlinks => path.is_dir(),
-                _ => false,
-            };
-            if filter.is_ignored(rules.root, &path, looks_dir) {
-                continue;
             }
-            let meta = if looks_dir || rules.stat_files || !cfg!(unix) {
-                // DirEntry::metadata stats relative to the open directory (no path walk from /).
-                // Symlinks to follow are read through their path.
-                match entry.metadata() {
-                    Ok(m) if m.file_type().is_symlink() && rules.follow_symlinks => match Meta::read(&path, true) {
-                        Ok(m) => m,
-                        Err(_) => continue,
-                    },
-                    Ok(m) => Meta::from_metadata(&m),
-                    Err(_) => continue, // vanished between readdir and stat: its delete event follows
-                }
-            } else {
-                light_meta(&entry, dir_dev)
-            };
-            found(&path, meta);
-            if !meta.is_dir() || !rules.recursive {
-                continue;
-            }
+        }
+        for (sub, dev, ino) in subdirs {
             // Only a directory on another device can be a mount point: statfs is asked of those alone.
-            if rules.stop_at_poll_mounts && meta.dev != dir_dev {
-                if let Some(reason) = mounts::poll_reason(&path) {
-                    poll_mounts.push(PollMount { path, reason });
+            if rules.stop_at_poll_mounts && dev != dir_dev {
+                if let Some(reason) = mounts::poll_reason(&sub) {
+                    poll_mounts.push(PollMount { path: sub, reason });
                     continue;
                 }
             }
-            if visited.claim((meta.dev, meta.ino), &path) {
-                stack.push((path, meta.dev));
+            if visited.claim((dev, ino), &sub) {
+                stack.push((sub, dev));
             }
         }
     }
     Ok(Walked { poll_mounts, too_long })
 }
-
-/// Kind and inode from a directory entry (no stat); the device is its directory's.
-#[cfg(unix)]
-fn light_meta(entry: &fs::DirEntry, dev: u64) -> Meta {
-    use crate::meta::Kind;
-    use std::os::unix::fs::DirEntryExt;
-    let kind = match entry.file_type() {
-        Ok(ft) if ft.is_symlink() => Kind::Symlink,
-        Ok(ft) if ft.is_file() => Kind::File,
-        Ok(ft) if ft.is_dir() => Kind::Dir,
-        _ => Kind::Other,
+/// The metadata of entry `path` of a directory on device `dir_dev`, and whether it is walked as a
+/// directory; None when it is ignored or vanished between readdir and stat (its delete event follows).
+/// A file of a natively watched tree is recorded from its directory entry alone (kind and inode, no stat);
+/// a directory is stat'ed (its device and inode guard against loops and find mounts), and a symlink to
+/// follow is read through.
+fn entry_meta(path: &Path, hint: Hint, stat: Stat, rules: &ScanRules, filter: &PathFilter, dir_dev: u64) -> Option<(Meta, bool)> {
+    let mut known: Option<Meta> = None;
+    let kind = match hint.kind {
+        Some(k) => k,
+        None => {
+            let m = stat.stat(false).ok()?;
+            known = Some(m);
+            m.kind
+        }
     };
-    Meta::light(kind, entry.ino(), dev)
-}
-
-#[cfg(not(unix))]
-fn light_meta(_entry: &fs::DirEntry, _dev: u64) -> Meta {
-    unreachable!("files are always stat'ed where directory entries carry no inode")
+    let mut target: Option<Meta> = None;
+    let is_dir = match kind {
+        Kind::Dir => true,
+        Kind::Symlink if rules.follow_symlinks => {
+            target = stat.stat(true).ok().filter(Meta::is_dir);
+            target.is_some()
+        }
+        _ => false,
+    };
+    if filter.is_ignored(rules.root, path, is_dir) {
+        return None;
+    }
+    let meta = match (target, known) {
+        (Some(t), _) => t,
+        (None, Some(m)) => m,
+        (None, None) if is_dir || rules.stat_files || hint.ino == 0 => stat.stat(false).ok()?,
+        (None, None) => Meta::light(kind, hint.ino, dir_dev),
+    };
+    Some((meta, is_dir))
 }
 
 #[cfg(unix)]
 fn dir_device(dir: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    fs::metadata(dir).map(|m| m.dev()).unwrap_or(0)
+    std::fs::metadata(dir).map(|m| m.dev()).unwrap_or(0)
 }
 
 #[cfg(not(unix))]
@@ -176,31 +178,37 @@ fn dir_device(_dir: &Path) -> u64 {
 }
 
 /// Counts the directories a walk would watch, without reading file metadata (for the inotify budget).
+/// An estimate the kernel has the last word on (a watch it refuses is reported the same way): a directory
+/// whose link count says it holds no subdirectories is counted without being read, which leaves out
+/// symlinks to directories inside it. That skips reading most of a source tree (its leaves) twice.
 pub fn count_dirs(start: &Path, rules: &ScanRules, filter: &PathFilter) -> usize {
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let mut count = 0;
-    let mut stack = vec![start.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut reader = DirReader::default();
+    let mut stack = vec![(start.to_path_buf(), false)];
+    while let Some((dir, leaf)) = stack.pop() {
         count += 1;
-        if !rules.recursive {
+        if !rules.recursive || leaf {
             continue;
         }
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let Ok(ft) = entry.file_type() else { continue };
-            let path = entry.path();
-            let is_dir = ft.is_dir() || (ft.is_symlink() && rules.follow_symlinks && path.is_dir());
-            if !is_dir || filter.is_ignored(rules.root, &path, true) {
-                continue;
+        let mut path = dir.clone();
+        let _ = reader.read(&dir, &mut |name, hint, stat| {
+            // A symlink to follow counts once per real directory it reaches.
+            let link = match hint.kind {
+                Some(Kind::Dir) => None,
+                Some(Kind::Symlink) if rules.follow_symlinks => match stat.stat(true) {
+                    Ok(m) if m.is_dir() => Some((m.dev, m.ino)),
+                    _ => return,
+                },
+                None if stat.stat(false).is_ok_and(|m| m.is_dir()) => None,
+                _ => return,
+            };
+            path.push(name);
+            if !filter.is_ignored(rules.root, &path, true) && link.map_or(true, |id| seen.insert(id)) {
+                stack.push((path.clone(), link.is_none() && stat.holds_no_subdirs()));
             }
-            if ft.is_symlink() {
-                match Meta::read(&path, true) {
-                    Ok(m) if seen.insert((m.dev, m.ino)) => {}
-                    _ => continue,
-                }
-            }
-            stack.push(path);
-        }
+            path.pop();
+        });
     }
     count
 }
@@ -217,32 +225,52 @@ fn skip_or_fail(err: &io::Error, dir: &Path, rules: &ScanRules) -> Option<WatchE
 mod tests {
     use super::*;
     use crate::config::FilterConfig;
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
+    use rustix::fs::{mkdirat, openat, Mode, OFlags, CWD};
+    use std::fs;
 
     /// Makes `parent/deep/d…d/d…d/…` (18 levels of 250 bytes, deeper than PATH_MAX) with `deep.txt` at the
     /// bottom, walking down with mkdirat/openat: no path that long can be handed to the kernel whole.
     fn too_long_tree(parent: &Path) -> PathBuf {
         let top = parent.join("deep");
         fs::create_dir(&top).unwrap();
-        let name = CString::new("d".repeat(250)).unwrap();
-        let file = CString::new("deep.txt").unwrap();
-        unsafe {
-            let mut fd = libc::open(CString::new(top.as_os_str().as_bytes()).unwrap().as_ptr(), libc::O_DIRECTORY);
-            assert!(fd >= 0);
-            for _ in 0..18 {
-                assert_eq!(libc::mkdirat(fd, name.as_ptr(), 0o755), 0);
-                let next = libc::openat(fd, name.as_ptr(), libc::O_DIRECTORY);
-                assert!(next >= 0);
-                libc::close(fd);
-                fd = next;
-            }
-            let f = libc::openat(fd, file.as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o644);
-            assert!(f >= 0);
-            libc::close(f);
-            libc::close(fd);
+        let name = "d".repeat(250);
+        let mut dir = openat(CWD, &top, OFlags::DIRECTORY, Mode::empty()).unwrap();
+        for _ in 0..18 {
+            mkdirat(&dir, name.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+            dir = openat(&dir, name.as_str(), OFlags::DIRECTORY, Mode::empty()).unwrap();
         }
+        openat(&dir, "deep.txt", OFlags::CREATE | OFlags::WRONLY, Mode::from_raw_mode(0o644)).unwrap();
         top
+    }
+
+    #[test]
+    fn count_dirs_counts_what_the_walk_watches_leaves_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for d in ["a/b/c", "d", "e", "node_modules/x"] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        fs::write(root.join("a/b/c/f.js"), "x").unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("link")).unwrap();
+        let filter = PathFilter::new(&FilterConfig::default()).unwrap();
+        let rules = |follow_symlinks| ScanRules {
+            root: &root,
+            recursive: true,
+            follow_symlinks,
+            ignore_permission_denied: true,
+            stat_files: false,
+            stop_at_poll_mounts: false,
+        };
+        // root, a, a/b, a/b/c, d, e; following the link adds link, link/b, link/b/c.
+        assert_eq!(count_dirs(&root, &rules(false), &filter), 6);
+        assert_eq!(count_dirs(&root, &rules(true), &filter), 9);
+        let mut walked = 0;
+        let mut before = |_: &Path| -> Result<(), WatchError> {
+            walked += 1;
+            Ok(())
+        };
+        scan(&root, &rules(true), &mut PathFilter::new(&FilterConfig::default()).unwrap(), &mut Visited::default(), &mut before, &mut |_, _| {}).unwrap();
+        assert_eq!(walked, 6, "the walk watches the linked directory once, under its first path");
     }
 
     #[test]
@@ -267,7 +295,7 @@ mod tests {
         let err = result.expect("the walk goes on").too_long.expect("the skipped directory is reported");
         assert_eq!(err.code, ErrorCode::NameTooLong);
         let skipped = err.path.expect("the error names the directory");
-        assert!(skipped.starts_with(&top) && skipped.as_os_str().len() >= libc::PATH_MAX as usize);
+        assert!(skipped.starts_with(&top) && skipped.as_os_str().len() >= 4096);
         // Everything the OS can reach was walked: the sibling, and the deep chain down to the limit.
         assert!(found.contains(&root.join("sibling.txt")));
         assert!(found.iter().filter(|p| p.starts_with(&top)).count() >= 15);

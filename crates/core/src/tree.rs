@@ -1,24 +1,87 @@
 //! What the watcher knows is on disk: every entry below the roots with its Meta, grouped by directory so a
-//! removed directory's files can be reported and a rescan can be diffed. Stored as directory -> name ->
-//! Meta: a name, not a whole path, per entry keeps a 100,000-file tree to a few MB.
+//! removed directory's files can be reported and a rescan can be diffed.
+//!
+//! Stored compactly, because a watcher holds one entry per file of the tree (100,000 files are common):
+//! - a directory keeps its entries in one vector of 20-byte records and their names in one byte buffer, so
+//!   an entry costs no allocation and no path of its own (only its name, once);
+//! - a file found by a native walk (no stat: kind and inode from the directory entry) needs no more; a
+//!   file whose metadata was read (mtime, size, device) keeps it in one shared slab;
+//! - a subdirectory's record points at the directory record of its entries, which holds its own metadata;
+//! - directories whose own entry is not in the tree (the parent of a root) are found by path ("tops"), and
+//!   everything else by walking names down from the nearest one;
+//! - a big directory gets a hash index of its names; a small one is searched in place.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::hash::BuildHasher;
+use std::path::{Component, Path, PathBuf};
 
-use crate::meta::Meta;
+use hashbrown::HashTable;
+
+use crate::meta::{Kind, Meta};
+
+/// Above this many entries a directory's names get a hash index (below it a scan is as fast and costs nothing).
+const INDEX_FROM: usize = 24;
+const NONE: u32 = u32::MAX;
+
+/// One entry of a directory. `slot` is the entry's directory record for a directory, else its stat in
+/// `Tree::stats` (or NONE for an entry known from its directory entry alone, see `Meta::light`).
+#[derive(Clone, Copy)]
+struct Entry {
+    name_at: u32,
+    name_len: u16,
+    kind: u8,
+    ino: [u32; 2],
+    slot: u32,
+}
+
+/// What was read of a file beyond its directory entry.
+#[derive(Clone, Copy)]
+struct Stat {
+    mtime_ns: i64,
+    size: u64,
+    dev: u64,
+}
+
+#[derive(Default)]
+struct Dir {
+    entries: Vec<Entry>,
+    names: Vec<u8>,
+    /// Entry positions by name hash, for a directory of more than INDEX_FROM entries.
+    index: Option<Box<HashTable<u32>>>,
+    /// Bytes of `names` that belong to removed entries (compacted when they are half of it).
+    garbage: u32,
+    /// The device of the entries known from their directory entry alone (fixed when the record is made).
+    files_dev: u64,
+    /// This directory's own device (its entry in the parent holds its inode). A directory changes only by
+    /// identity (see `Meta::differs`), so its mtime and size are not kept: they read as 0.
+    dev: u64,
+}
 
 #[derive(Default)]
 pub struct Tree {
-    /// Directory -> its known entries.
-    dirs: HashMap<PathBuf, HashMap<Box<OsStr>, Meta>>,
+    dirs: Vec<Dir>,
+    free_dirs: Vec<u32>,
+    stats: Vec<Stat>,
+    free_stats: Vec<u32>,
+    /// Directories holding entries whose own entry is not in the tree, by path.
+    tops: HashMap<PathBuf, u32>,
+    hasher: std::collections::hash_map::RandomState,
     len: usize,
+    /// The directory the last insert or lookup resolved (a walk inserts a directory's entries in a row).
+    last: RefCell<Option<(PathBuf, u32)>>,
+    /// The directory that grew last, and its entry count when it began to: a directory that took several
+    /// entries in a row (a walk) is trimmed when inserts move on to another one.
+    growing: (u32, usize),
 }
 
 impl Tree {
-    pub fn get(&self, path: &Path) -> Option<&Meta> {
+    pub fn get(&self, path: &Path) -> Option<Meta> {
         let (parent, name) = split(path)?;
-        self.dirs.get(parent)?.get(name)
+        let d = self.find_dir(parent)?;
+        let i = self.position(d, name)?;
+        Some(self.meta_of(d, i))
     }
 
     pub fn len(&self) -> usize {
@@ -31,35 +94,53 @@ impl Tree {
 
     pub fn insert(&mut self, path: &Path, meta: Meta) {
         let Some((parent, name)) = split(path) else { return };
-        let entries = match self.dirs.get_mut(parent) {
-            Some(e) => e,
-            None => self.dirs.entry(parent.to_path_buf()).or_default(),
+        let d = match self.find_dir(parent) {
+            Some(d) => d,
+            None => {
+                let d = self.new_dir(meta.dev);
+                self.tops.insert(parent.to_path_buf(), d);
+                d
+            }
         };
-        if entries.insert(name.into(), meta).is_none() {
-            self.len += 1;
+        if self.growing.0 != d {
+            self.trim(self.growing);
+            self.growing = (d, self.dirs[d as usize].entries.len());
+        }
+        match self.position(d, name) {
+            Some(i) => self.replace(d, i, path, meta),
+            None => {
+                let slot = self.slot_for(d, path, meta);
+                self.push(d, name, meta.kind, meta.ino, slot);
+                self.len += 1;
+            }
         }
     }
 
     /// Removes `path` and everything below it; returns what was removed (deepest first).
     pub fn remove_subtree(&mut self, path: &Path) -> Vec<(PathBuf, Meta)> {
         let mut removed = Vec::new();
+        let mut below: Vec<u32> = Vec::new();
         if let Some((parent, name)) = split(path) {
-            if let Some(meta) = self.dirs.get_mut(parent).and_then(|e| e.remove(name)) {
-                removed.push((path.to_path_buf(), meta));
-            }
-        }
-        let mut stack = vec![path.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            if let Some(children) = self.dirs.remove(&dir) {
-                for (name, meta) in children {
-                    let child = dir.join(&*name);
-                    if meta.is_dir() {
-                        stack.push(child.clone());
+            if let Some(d) = self.find_dir(parent) {
+                if let Some(i) = self.position(d, name) {
+                    removed.push((path.to_path_buf(), self.meta_of(d, i)));
+                    let e = self.dirs[d as usize].entries[i];
+                    if kind_of(e.kind) == Kind::Dir {
+                        below.push(e.slot);
+                    } else if e.slot != NONE {
+                        self.free_stat(e.slot);
                     }
-                    removed.push((child, meta));
+                    self.remove_at(d, i);
                 }
             }
         }
+        if let Some(top) = self.tops.remove(path) {
+            below.push(top);
+        }
+        for d in below {
+            self.collect(d, path, &mut removed, true);
+        }
+        *self.last.get_mut() = None;
         self.len -= removed.len();
         removed.reverse();
         removed
@@ -68,23 +149,318 @@ impl Tree {
     /// Every known path at or below `path`.
     pub fn subtree(&self, path: &Path) -> Vec<(PathBuf, Meta)> {
         let mut out = Vec::new();
-        if let Some(meta) = self.get(path) {
-            out.push((path.to_path_buf(), *meta));
-        }
-        let mut stack = vec![path.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            if let Some(children) = self.dirs.get(&dir) {
-                for (name, meta) in children {
-                    let child = dir.join(&**name);
-                    if meta.is_dir() {
-                        stack.push(child.clone());
+        let mut below = Vec::new();
+        if let Some((parent, name)) = split(path) {
+            if let Some(d) = self.find_dir(parent) {
+                if let Some(i) = self.position(d, name) {
+                    out.push((path.to_path_buf(), self.meta_of(d, i)));
+                    let e = self.dirs[d as usize].entries[i];
+                    if kind_of(e.kind) == Kind::Dir {
+                        below.push(e.slot);
                     }
-                    out.push((child, *meta));
                 }
             }
         }
+        if let Some(&top) = self.tops.get(path) {
+            below.push(top);
+        }
+        for d in below {
+            self.list(d, path, &mut out);
+        }
         out
     }
+
+    // --- directories -------------------------------------------------------------------------------------
+
+    /// The directory record holding the entries of `dir`: down by name from the nearest top.
+    fn find_dir(&self, dir: &Path) -> Option<u32> {
+        if let Some((p, d)) = &*self.last.borrow() {
+            if p.as_os_str() == dir.as_os_str() {
+                return Some(*d);
+            }
+        }
+        let found = self.resolve(dir)?;
+        *self.last.borrow_mut() = Some((dir.to_path_buf(), found));
+        Some(found)
+    }
+
+    fn resolve(&self, dir: &Path) -> Option<u32> {
+        let (top, mut d) = dir.ancestors().find_map(|a| self.tops.get(a).map(|&d| (a, d)))?;
+        for c in dir.strip_prefix(top).ok()?.components() {
+            let Component::Normal(name) = c else { return None };
+            let i = self.position(d, name)?;
+            let e = self.dirs[d as usize].entries[i];
+            if kind_of(e.kind) != Kind::Dir {
+                return None;
+            }
+            d = e.slot;
+        }
+        Some(d)
+    }
+
+    fn new_dir(&mut self, dev: u64) -> u32 {
+        let dir = Dir { files_dev: dev, dev, ..Dir::default() };
+        match self.free_dirs.pop() {
+            Some(d) => {
+                self.dirs[d as usize] = dir;
+                d
+            }
+            None => {
+                self.dirs.push(dir);
+                (self.dirs.len() - 1) as u32
+            }
+        }
+    }
+
+    /// A directory record for the directory entry `path` (with `meta`): the one a top held for it, if any.
+    fn dir_for_entry(&mut self, path: &Path, meta: Meta) -> u32 {
+        let d = match self.tops.remove(path) {
+            Some(d) => {
+                *self.last.get_mut() = None;
+                d
+            }
+            None => self.new_dir(meta.dev),
+        };
+        self.dirs[d as usize].dev = meta.dev;
+        d
+    }
+
+    /// Puts a directory record and everything below it back on the free lists, adding what it held to `out`.
+    fn collect(&mut self, d: u32, path: &Path, out: &mut Vec<(PathBuf, Meta)>, free: bool) {
+        let mut stack = vec![(d, path.to_path_buf())];
+        while let Some((d, dir_path)) = stack.pop() {
+            for i in 0..self.dirs[d as usize].entries.len() {
+                let e = self.dirs[d as usize].entries[i];
+                let child = dir_path.join(self.name(d, &e));
+                out.push((child.clone(), self.meta_of(d, i)));
+                if kind_of(e.kind) == Kind::Dir {
+                    stack.push((e.slot, child));
+                } else if free && e.slot != NONE {
+                    self.free_stat(e.slot);
+                }
+            }
+            if free {
+                self.dirs[d as usize] = Dir::default();
+                self.free_dirs.push(d);
+            }
+        }
+    }
+
+    fn list(&self, d: u32, path: &Path, out: &mut Vec<(PathBuf, Meta)>) {
+        let mut stack = vec![(d, path.to_path_buf())];
+        while let Some((d, dir_path)) = stack.pop() {
+            let dir = &self.dirs[d as usize];
+            for (i, e) in dir.entries.iter().enumerate() {
+                let child = dir_path.join(self.name(d, e));
+                out.push((child.clone(), self.meta_of(d, i)));
+                if kind_of(e.kind) == Kind::Dir {
+                    stack.push((e.slot, child));
+                }
+            }
+        }
+    }
+
+    /// Gives back what a directory that is done growing does not use (a walk fills one directory at a time).
+    /// One that took a single entry keeps its slack, so events that alternate between directories do not
+    /// reallocate a big one back and forth.
+    fn trim(&mut self, (d, from): (u32, usize)) {
+        if let Some(dir) = self.dirs.get_mut(d as usize) {
+            if dir.entries.len() >= from + 2 {
+                dir.entries.shrink_to_fit();
+                dir.names.shrink_to_fit();
+            }
+        }
+    }
+
+    // --- entries -----------------------------------------------------------------------------------------
+
+    fn name<'a>(&'a self, d: u32, e: &Entry) -> &'a OsStr {
+        let names = &self.dirs[d as usize].names;
+        os_str(&names[e.name_at as usize..e.name_at as usize + e.name_len as usize])
+    }
+
+    fn position(&self, d: u32, name: &OsStr) -> Option<usize> {
+        let dir = &self.dirs[d as usize];
+        let want = name.as_encoded_bytes();
+        let is = |e: &Entry| {
+            e.name_len as usize == want.len() && &dir.names[e.name_at as usize..e.name_at as usize + want.len()] == want
+        };
+        match &dir.index {
+            Some(index) => {
+                let hash = self.hasher.hash_one(want);
+                index.find(hash, |&i| is(&dir.entries[i as usize])).map(|&i| i as usize)
+            }
+            None => dir.entries.iter().position(is),
+        }
+    }
+
+    fn meta_of(&self, d: u32, i: usize) -> Meta {
+        let dir = &self.dirs[d as usize];
+        let e = dir.entries[i];
+        let kind = kind_of(e.kind);
+        let ino = (e.ino[0] as u64) | ((e.ino[1] as u64) << 32);
+        if kind == Kind::Dir {
+            return Meta { kind, mtime_ns: 0, size: 0, ino, dev: self.dirs[e.slot as usize].dev };
+        }
+        match e.slot {
+            NONE => Meta::light(kind, ino, dir.files_dev),
+            s => {
+                let st = self.stats[s as usize];
+                Meta { kind, mtime_ns: st.mtime_ns, size: st.size, ino, dev: st.dev }
+            }
+        }
+    }
+
+    /// Where the metadata of a new entry `path` of directory `d` goes (see `Entry::slot`).
+    fn slot_for(&mut self, d: u32, path: &Path, meta: Meta) -> u32 {
+        if meta.kind == Kind::Dir {
+            return self.dir_for_entry(path, meta);
+        }
+        if meta == Meta::light(meta.kind, meta.ino, self.dirs[d as usize].files_dev) {
+            return NONE;
+        }
+        let st = Stat { mtime_ns: meta.mtime_ns, size: meta.size, dev: meta.dev };
+        match self.free_stats.pop() {
+            Some(s) => {
+                self.stats[s as usize] = st;
+                s
+            }
+            None => {
+                self.stats.push(st);
+                (self.stats.len() - 1) as u32
+            }
+        }
+    }
+
+    fn free_stat(&mut self, s: u32) {
+        self.free_stats.push(s);
+    }
+
+    /// New metadata for an existing entry. A directory keeps its entries while it stays a directory (the
+    /// engine removes a replaced one's subtree first); when it becomes something else, what it held stays
+    /// findable by path, as a top.
+    fn replace(&mut self, d: u32, i: usize, path: &Path, meta: Meta) {
+        let old = self.dirs[d as usize].entries[i];
+        let was_dir = kind_of(old.kind) == Kind::Dir;
+        let slot = match (was_dir, meta.kind == Kind::Dir) {
+            (true, true) => {
+                self.dirs[old.slot as usize].dev = meta.dev;
+                old.slot
+            }
+            (true, false) => {
+                if self.dirs[old.slot as usize].entries.is_empty() {
+                    self.dirs[old.slot as usize] = Dir::default();
+                    self.free_dirs.push(old.slot);
+                } else {
+                    self.tops.insert(path.to_path_buf(), old.slot);
+                }
+                *self.last.get_mut() = None;
+                self.slot_for(d, path, meta)
+            }
+            (false, _) => {
+                if old.slot != NONE {
+                    self.free_stat(old.slot);
+                }
+                self.slot_for(d, path, meta)
+            }
+        };
+        let e = &mut self.dirs[d as usize].entries[i];
+        e.kind = meta.kind as u8;
+        e.ino = split_ino(meta.ino);
+        e.slot = slot;
+    }
+
+    fn push(&mut self, d: u32, name: &OsStr, kind: Kind, ino: u64, slot: u32) {
+        let bytes = name.as_encoded_bytes();
+        let hasher = &self.hasher;
+        let dir = &mut self.dirs[d as usize];
+        let name_at = dir.names.len() as u32;
+        dir.names.extend_from_slice(bytes);
+        let at = dir.entries.len() as u32;
+        dir.entries.push(Entry { name_at, name_len: bytes.len() as u16, kind: kind as u8, ino: split_ino(ino), slot });
+        if let Some(index) = &mut dir.index {
+            let (entries, names) = (&dir.entries, &dir.names);
+            index.insert_unique(hasher.hash_one(bytes), at, |&i| hasher.hash_one(entry_name(names, &entries[i as usize])));
+        } else if dir.entries.len() > INDEX_FROM {
+            let mut index = HashTable::with_capacity(dir.entries.len());
+            for (i, e) in dir.entries.iter().enumerate() {
+                let h = hasher.hash_one(entry_name(&dir.names, e));
+                index.insert_unique(h, i as u32, |&j| hasher.hash_one(entry_name(&dir.names, &dir.entries[j as usize])));
+            }
+            dir.index = Some(Box::new(index));
+        }
+    }
+
+    /// Drops entry `i` of directory `d` (the last entry takes its place).
+    fn remove_at(&mut self, d: u32, i: usize) {
+        let hasher = &self.hasher;
+        let dir = &mut self.dirs[d as usize];
+        let last = dir.entries.len() - 1;
+        if let Some(index) = &mut dir.index {
+            let h = hasher.hash_one(entry_name(&dir.names, &dir.entries[i]));
+            if let Ok(found) = index.find_entry(h, |&j| j as usize == i) {
+                found.remove();
+            }
+            if i != last {
+                let h = hasher.hash_one(entry_name(&dir.names, &dir.entries[last]));
+                if let Some(slot) = index.find_mut(h, |&j| j as usize == last) {
+                    *slot = i as u32;
+                }
+            }
+        }
+        dir.garbage += dir.entries[i].name_len as u32;
+        dir.entries.swap_remove(i);
+        if dir.garbage as usize * 2 > dir.names.len() && dir.garbage > 64 {
+            compact_names(dir);
+        }
+        if dir.entries.is_empty() {
+            dir.index = None;
+            dir.names = Vec::new();
+            dir.entries = Vec::new();
+            dir.garbage = 0;
+        }
+    }
+}
+
+/// Rewrites a directory's name buffer without the names of removed entries.
+fn compact_names(dir: &mut Dir) {
+    let mut names = Vec::with_capacity(dir.names.len() - dir.garbage as usize);
+    for e in &mut dir.entries {
+        let at = names.len() as u32;
+        names.extend_from_slice(&dir.names[e.name_at as usize..e.name_at as usize + e.name_len as usize]);
+        e.name_at = at;
+    }
+    dir.names = names;
+    dir.garbage = 0;
+}
+
+fn entry_name<'a>(names: &'a [u8], e: &Entry) -> &'a [u8] {
+    &names[e.name_at as usize..e.name_at as usize + e.name_len as usize]
+}
+
+fn split_ino(ino: u64) -> [u32; 2] {
+    [ino as u32, (ino >> 32) as u32]
+}
+
+fn kind_of(k: u8) -> Kind {
+    match k {
+        0 => Kind::File,
+        1 => Kind::Dir,
+        2 => Kind::Symlink,
+        _ => Kind::Other,
+    }
+}
+
+#[cfg(unix)]
+fn os_str(bytes: &[u8]) -> &OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    OsStr::from_bytes(bytes)
+}
+
+#[cfg(not(unix))]
+fn os_str(bytes: &[u8]) -> &OsStr {
+    // SAFETY: the bytes are a whole name taken from `OsStr::as_encoded_bytes` by `push`.
+    unsafe { OsStr::from_encoded_bytes_unchecked(bytes) }
 }
 
 fn split(path: &Path) -> Option<(&Path, &OsStr)> {
@@ -92,27 +468,4 @@ fn split(path: &Path) -> Option<(&Path, &OsStr)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::meta::Kind;
-
-    fn meta(kind: Kind) -> Meta {
-        Meta { kind, mtime_ns: 1, size: 0, ino: 1, dev: 1 }
-    }
-
-    #[test]
-    fn insert_get_remove_subtree() {
-        let mut t = Tree::default();
-        t.insert(Path::new("/r"), meta(Kind::Dir));
-        t.insert(Path::new("/r/a"), meta(Kind::Dir));
-        t.insert(Path::new("/r/a/x.js"), meta(Kind::File));
-        t.insert(Path::new("/r/b.js"), meta(Kind::File));
-        assert_eq!(t.len(), 4);
-        assert_eq!(t.subtree(Path::new("/r")).len(), 4);
-        let removed: Vec<PathBuf> = t.remove_subtree(Path::new("/r/a")).into_iter().map(|(p, _)| p).collect();
-        assert_eq!(removed, vec![PathBuf::from("/r/a/x.js"), PathBuf::from("/r/a")]);
-        assert_eq!(t.len(), 2);
-        assert!(t.get(Path::new("/r/a/x.js")).is_none());
-        assert!(t.get(Path::new("/r/b.js")).is_some());
-    }
-}
+mod tests;

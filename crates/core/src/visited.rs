@@ -11,7 +11,7 @@
 //! whose owner moved or vanished passes to the path that asks, and an owner releases only its own claim.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::meta::Meta;
 
@@ -20,7 +20,8 @@ pub type DirId = (u64, u64);
 
 #[derive(Default)]
 pub struct Visited {
-    owners: HashMap<DirId, PathBuf>,
+    /// Boxed, not PathBuf: a big tree has one per directory, and a box is exact and a word smaller.
+    owners: HashMap<DirId, Box<Path>>,
 }
 
 impl Visited {
@@ -33,17 +34,17 @@ impl Visited {
     /// `claim`, with the disk check given (unit tests).
     fn claim_with(&mut self, id: DirId, path: &Path, owner_holds: impl Fn(&Path) -> bool) -> bool {
         if let Some(owner) = self.owners.get(&id) {
-            if owner != path && owner_holds(owner) {
+            if **owner != *path && owner_holds(owner) {
                 return false;
             }
         }
-        self.owners.insert(id, path.to_path_buf());
+        self.owners.insert(id, Box::from(path));
         true
     }
 
     /// `path` no longer walks `id` (it left the tree). A claim that already passed to another path stays.
     pub fn release(&mut self, id: DirId, path: &Path) {
-        if self.owners.get(&id).is_some_and(|owner| owner == path) {
+        if self.owners.get(&id).is_some_and(|owner| **owner == *path) {
             self.owners.remove(&id);
         }
     }

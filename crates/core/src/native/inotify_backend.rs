@@ -25,14 +25,15 @@ const MASK: WatchMask = WatchMask::ATTRIB
     .union(WatchMask::DELETE_SELF)
     .union(WatchMask::MOVE_SELF);
 
-type Paths = Arc<Mutex<HashMap<WatchDescriptor, PathBuf>>>;
+/// One `Arc<Path>` per watched directory, shared by both maps (a big tree has one per directory).
+type Paths = Arc<Mutex<HashMap<WatchDescriptor, Arc<Path>>>>;
 
 pub struct InotifyBackend {
     watches: Watches,
     /// Each watched path's descriptor. The kernel gives one descriptor per inode, so while a renamed
     /// directory's events are still queued its old and new paths can share one: the newest path names the
     /// descriptor's events, and the kernel watch is removed only when no path holds it any more.
-    by_path: HashMap<PathBuf, WatchDescriptor>,
+    by_path: HashMap<Arc<Path>, WatchDescriptor>,
     holders: HashMap<WatchDescriptor, usize>,
     paths: Paths,
     stop_fd: libc::c_int,
@@ -73,19 +74,20 @@ impl super::OsWatcher for InotifyBackend {
         }
         // Only a directory (one replaced by a file since the walk read it fails with ENOTDIR, and is skipped).
         let wd = self.watches.add(dir, MASK | WatchMask::ONLYDIR).map_err(|e| add_error(&e, dir))?;
+        let dir: Arc<Path> = Arc::from(dir);
         let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
         match paths.get(&wd) {
             // The descriptor is already another path's, and that path still is this directory: `dir` reached
             // it through a symlink (made in a race with the walk). Its events keep the first path's name.
-            Some(other) if other != dir && same_directory(other, dir) => {}
+            Some(other) if **other != *dir && same_directory(other, &dir) => {}
             // New, or the old path is gone (a rename whose events are still queued): the new name wins.
             _ => {
-                paths.insert(wd.clone(), dir.to_path_buf());
+                paths.insert(wd.clone(), dir.clone());
             }
         }
         drop(paths);
         *self.holders.entry(wd.clone()).or_default() += 1;
-        self.by_path.insert(dir.to_path_buf(), wd);
+        self.by_path.insert(dir, wd);
         Ok(())
     }
 
@@ -101,7 +103,7 @@ impl super::OsWatcher for InotifyBackend {
         let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
         if left > 0 {
             // Another path holds this inode's watch (the directory's new name): its events keep that name.
-            if paths.get(&wd).is_some_and(|p| p == dir) {
+            if paths.get(&wd).is_some_and(|p| **p == *dir) {
                 if let Some(other) = self.by_path.iter().find(|(_, w)| **w == wd).map(|(p, _)| p.clone()) {
                     paths.insert(wd, other);
                 }
@@ -109,7 +111,7 @@ impl super::OsWatcher for InotifyBackend {
             return;
         }
         self.holders.remove(&wd);
-        if paths.get(&wd).is_some_and(|p| p == dir) {
+        if paths.get(&wd).is_some_and(|p| **p == *dir) {
             paths.remove(&wd);
         }
         drop(paths);
@@ -179,7 +181,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emi
                     // A watch we removed ourselves is unmapped first; one still mapped was dropped by the kernel:
                     // the directory it watched is gone, even if another now stands at that path.
                     if let Some(dir) = paths_now.get(&ev.wd) {
-                        out.push(RawEvent::Unwatched(dir.clone()));
+                        out.push(RawEvent::Unwatched(dir.to_path_buf()));
                     }
                     forget.push(ev.wd.clone());
                     continue;
@@ -187,7 +189,7 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emi
                 let Some(dir) = paths_now.get(&ev.wd) else { continue };
                 let path = match ev.name {
                     Some(name) => dir.join(name),
-                    None => dir.clone(),
+                    None => dir.to_path_buf(),
                 };
                 translate(ev.mask, ev.cookie, path, &mut pending_from, &mut out);
             }

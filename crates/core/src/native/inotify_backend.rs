@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
+use rustix::event::{poll, PollFd, PollFlags};
+use rustix::io::Errno;
 
 use super::{Emit, RawEvent};
 use crate::error::{ErrorCode, WatchError};
@@ -35,7 +37,8 @@ pub struct InotifyBackend {
     by_path: HashMap<PathBuf, WatchDescriptor>,
     holders: HashMap<WatchDescriptor, usize>,
     paths: Paths,
-    stop_fd: libc::c_int,
+    /// The pipe's write end: a byte on it (or its closing) wakes the reader to stop.
+    stop: OwnedFd,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -43,24 +46,20 @@ impl InotifyBackend {
     pub fn new(emit: Emit) -> Result<InotifyBackend, WatchError> {
         let inotify = Inotify::init().map_err(|e| init_error(&e))?;
         let watches = inotify.watches();
-        let mut fds = [0; 2];
-        // SAFETY: `fds` is a valid two-element out-array.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::last_os_error()), None));
-        }
+        let (wake, stop) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|e| WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::from(e)), None))?;
         let paths: Paths = Arc::default();
         let reader_paths = paths.clone();
-        let wake_fd = fds[0];
         let reader = std::thread::Builder::new()
             .name("watchfiles-inotify".into())
-            .spawn(move || read_loop(inotify, wake_fd, reader_paths, emit))
+            .spawn(move || read_loop(inotify, wake, reader_paths, emit))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
         Ok(InotifyBackend {
             watches,
             by_path: HashMap::new(),
             holders: HashMap::new(),
             paths,
-            stop_fd: fds[1],
+            stop,
             reader: Some(reader),
         })
     }
@@ -124,37 +123,28 @@ impl super::OsWatcher for InotifyBackend {
 
 impl Drop for InotifyBackend {
     fn drop(&mut self) {
-        // SAFETY: writing one byte from a valid buffer to our own pipe; then closing our end.
-        unsafe {
-            libc::write(self.stop_fd, [1u8].as_ptr().cast(), 1);
-        }
+        // The pipe holds a byte without blocking; the write end itself closes with the struct.
+        let _ = rustix::io::write(&self.stop, &[1]);
         if let Some(r) = self.reader.take() {
             let _ = r.join();
-        }
-        unsafe {
-            libc::close(self.stop_fd);
         }
     }
 }
 
-fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emit) {
+/// Reads until the stop pipe wakes it (the pipe's read end closes when the thread ends).
+fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
     // 64 KiB: a burst is read in few syscalls, so the kernel queue rarely fills.
     let mut buffer = vec![0u8; 64 * 1024];
     let mut pending_from: Option<(u32, PathBuf)> = None;
-    let mut pollfds = [
-        libc::pollfd { fd: inotify.as_raw_fd(), events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
-    ];
     'outer: loop {
-        // SAFETY: `pollfds` is a valid array of two pollfd structs.
-        let n = unsafe { libc::poll(pollfds.as_mut_ptr(), 2, -1) };
-        if n < 0 {
-            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            break;
+        // Made anew each time: the poll set borrows the inotify fd, which reading borrows mutably.
+        let mut fds = [PollFd::new(&inotify, PollFlags::IN), PollFd::new(&wake, PollFlags::IN)];
+        match poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(Errno::INTR) => continue,
+            Err(_) => break,
         }
-        if pollfds[1].revents != 0 {
+        if !fds[1].revents().is_empty() {
             break;
         }
         loop {
@@ -204,10 +194,6 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emi
                 }
             }
         }
-    }
-    // SAFETY: closing our end of the pipe once.
-    unsafe {
-        libc::close(wake_fd);
     }
 }
 

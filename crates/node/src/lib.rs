@@ -113,12 +113,6 @@ impl NativeWatcher {
         self.info.watch_count as u32
     }
 
-    /// Entries (files and directories) known at start.
-    #[napi(getter)]
-    pub fn entry_count(&self) -> u32 {
-        self.info.entry_count as u32
-    }
-
     /// Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
     /// exist yet (reported once it appears). What it holds now is the baseline. Resolves once its watches
     /// are placed; adding a root already watched does nothing.

@@ -198,7 +198,8 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
 }
 
 /// One kernel event as raw events. Every bit in our mask is a change of some kind, so each event says
-/// "look at this path"; IN_MOVED_FROM/TO with the same cookie also pair into a rename.
+/// "look at this path"; IN_MOVED_FROM/TO with the same cookie also pair into a rename. A file made or
+/// written (IN_CREATE, IN_MODIFY) is still open until its IN_CLOSE_WRITE: that is `Writing`.
 fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32, PathBuf)>, out: &mut Vec<RawEvent>) {
     if mask.contains(EventMask::MOVED_FROM) {
         *from = Some((cookie, path.clone()));
@@ -210,7 +211,8 @@ fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32
             }
         }
     }
-    out.push(RawEvent::Changed(path));
+    let open = mask.contains(EventMask::MODIFY) || (mask.contains(EventMask::CREATE) && !mask.contains(EventMask::ISDIR));
+    out.push(if open { RawEvent::Writing(path) } else { RawEvent::Changed(path) });
 }
 
 /// Both paths lead to one directory now (symlinks followed).
@@ -257,7 +259,7 @@ mod tests {
         backend.unwatch(&c); // the engine lets the symlink go once it sees what c is: d stays watched
         std::fs::write(d.join("x"), "x").unwrap();
         let got = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
-        assert_eq!(got, RawEvent::Changed(d.join("x")));
+        assert_eq!(got, RawEvent::Writing(d.join("x"))); // its IN_CREATE, under d's name
         // A file where a directory was read is refused, not watched as if it were one.
         std::fs::write(root.join("f"), "f").unwrap();
         assert_eq!(backend.watch(&root.join("f"), false).unwrap_err().code, ErrorCode::NotDir);
@@ -277,6 +279,15 @@ mod tests {
         assert_eq!(
             out,
             vec![RawEvent::Changed("/r/d".into()), RawEvent::Changed("/r/f".into()), RawEvent::Changed("/r/f".into())]
+        );
+    }
+
+    #[test]
+    fn a_file_made_or_written_is_writing_until_it_is_closed() {
+        let out = run(&[(EventMask::CREATE, 0, "/r/f"), (EventMask::MODIFY, 0, "/r/f"), (EventMask::CLOSE_WRITE, 0, "/r/f")]);
+        assert_eq!(
+            out,
+            vec![RawEvent::Writing("/r/f".into()), RawEvent::Writing("/r/f".into()), RawEvent::Changed("/r/f".into())]
         );
     }
 

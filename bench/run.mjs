@@ -142,6 +142,9 @@ function mergeInto(jsonPath, results, scenarios) {
   if (!fs.existsSync(jsonPath)) throw new Error(`--merge: ${jsonPath} does not exist; run without --merge first`);
   const earlier = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   for (const s of scenarios) if (results[s] !== undefined) earlier[s] = results[s];
+  // Our batching settings are the build's: the newest run's.
+  earlier.meta.ourStepMs = results.meta.ourStepMs;
+  earlier.meta.ourQuickStepMs = results.meta.ourQuickStepMs;
   earlier.meta.merged = [
     ...(earlier.meta.merged ?? []),
     { scenarios: scenarios.filter((s) => results[s] !== undefined), command: results.meta.command, date: results.meta.machine.date },

@@ -26,8 +26,6 @@ export declare class NativeWatcher {
   get pollReason(): string
   /** OS watches placed at start. */
   get watchCount(): number
-  /** Entries (files and directories) known at start. */
-  get entryCount(): number
   /**
    * Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
    * exist yet (reported once it appears, as whichever kind it is). What it holds now is the baseline.

@@ -23,6 +23,8 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(BENCH_DIR);
 /** watchfiles-node's default step (src/watch/options.ts DEFAULTS.step): the latency target is step + 5 ms. */
 const OUR_STEP_MS = 50;
+// A lone edit after a quiet spell leaves after this (the core's quick step, crates/core/src/engine/quick.rs).
+const OUR_QUICK_STEP_MS = 5;
 
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -78,6 +80,7 @@ async function main() {
       mode: config.quick ? 'quick' : config.partial ? 'partial' : 'full',
       machine,
       ourStepMs: OUR_STEP_MS,
+      ourQuickStepMs: OUR_QUICK_STEP_MS,
       config: {
         repeats: config.repeats,
         idleMs: config.idleMs,
@@ -139,6 +142,9 @@ function mergeInto(jsonPath, results, scenarios) {
   if (!fs.existsSync(jsonPath)) throw new Error(`--merge: ${jsonPath} does not exist; run without --merge first`);
   const earlier = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   for (const s of scenarios) if (results[s] !== undefined) earlier[s] = results[s];
+  // Our batching settings are the build's: the newest run's.
+  earlier.meta.ourStepMs = results.meta.ourStepMs;
+  earlier.meta.ourQuickStepMs = results.meta.ourQuickStepMs;
   earlier.meta.merged = [
     ...(earlier.meta.merged ?? []),
     { scenarios: scenarios.filter((s) => results[s] !== undefined), command: results.meta.command, date: results.meta.machine.date },

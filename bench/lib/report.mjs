@@ -74,8 +74,9 @@ function targets(results) {
     ]);
   }
   const lat = ours(results.latency);
-  const step = results.meta.ourStepMs;
-  if (lat) rows.push(['edit-to-callback p50', `within step + 5 ms (${step + 5} ms)`, ms(lat.p50Ms), yes(lat.p50Ms <= step + 5)]);
+  // Runs from before the quick step (results.json without ourQuickStepMs) waited a full step.
+  const quick = results.meta.ourQuickStepMs ?? results.meta.ourStepMs;
+  if (lat) rows.push(['edit-to-callback p50', `within quick step + 5 ms (${quick + 5} ms)`, ms(lat.p50Ms), yes(lat.p50Ms <= quick + 5)]);
   const burst = ours(results.burst);
   if (burst) {
     const lost = burst.worstReported === undefined ? undefined : burst.made - burst.worstReported;
@@ -166,7 +167,8 @@ function latencyTable(results) {
     `${first.edits} edits, one file at a time (each a different file in ${first.tree}), ${gap}–${gap + 99} ms ` +
       'apart (after the callback); ' +
       'from just before the write to the first callback naming the file (both clocks are the same monotonic ' +
-      `clock). watchfiles-node batches with step = ${results.meta.ourStepMs} ms by design; pollers pay up to ` +
+      `clock). watchfiles-node sends a lone edit after a quiet spell ${results.meta.ourQuickStepMs ?? results.meta.ourStepMs} ms after it, ` +
+      `and batches with step = ${results.meta.ourStepMs} ms while changes keep coming; pollers pay up to ` +
       'their interval. p50/p95/max within a round, median across rounds.',
     '',
     table(

@@ -465,7 +465,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   private reportError(error: Error): void {
     if (this.closed) return;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ECLOSED') return;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
     if (this.options.ignorePermissionErrors && (code === 'EPERM' || code === 'EACCES')) return;
     // chokidar would throw from emit('error') without a listener; a watcher should not crash its host.
     if (this.listenerCount('error') > 0) this.emit('error', error);

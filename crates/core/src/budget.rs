@@ -30,7 +30,7 @@ fn read_number(path: &str) -> Option<usize> {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn used_by_this_user() -> usize {
     use std::os::unix::fs::MetadataExt;
-    let uid = unsafe { libc::geteuid() };
+    let uid = rustix::process::geteuid().as_raw();
     let Ok(procs) = std::fs::read_dir("/proc") else { return 0 };
     let mut used = 0;
     for proc in procs.flatten() {

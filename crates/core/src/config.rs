@@ -19,6 +19,10 @@ pub struct WatchConfig {
     pub debounce: Duration,
     /// Quiet time after the last event before a batch is emitted.
     pub step: Duration,
+    /// The same for a batch that began after a quiet spell of `step` and holds only edits of files that
+    /// stand where they stood, none still open for writing: a lone edit arrives this soon after it
+    /// happened instead of `step` later (engine/quick.rs). Never more than `step`.
+    pub quick_step: Duration,
     pub recursive: bool,
     pub filter: FilterConfig,
     pub force_polling: bool,
@@ -72,6 +76,7 @@ impl WatchConfig {
             roots,
             debounce: Duration::from_millis(1600),
             step: Duration::from_millis(50),
+            quick_step: Duration::from_millis(5),
             recursive: true,
             filter: FilterConfig::default(),
             force_polling: false,

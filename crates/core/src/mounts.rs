@@ -10,15 +10,9 @@ pub fn poll_reason(path: &Path) -> Option<String> {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn fs_type(path: &Path) -> Option<&'static str> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut buf: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `buf` a properly sized out-parameter.
-    if unsafe { libc::statfs(c.as_ptr(), &mut buf) } != 0 {
-        return None;
-    }
-    remote_magic(buf.f_type as i64)
+    let stat = rustix::fs::statfs(path).ok()?;
+    #[allow(clippy::unnecessary_cast)] // the field's integer type differs between targets
+    remote_magic(stat.f_type as i64)
 }
 
 /// statfs magic numbers (linux/magic.h and the filesystems' own headers) of filesystems to poll.
@@ -42,21 +36,15 @@ fn remote_magic(magic: i64) -> Option<&'static str> {
 
 #[cfg(target_os = "macos")]
 fn fs_type(path: &Path) -> Option<&'static str> {
-    use std::ffi::{CStr, CString};
-    use std::os::unix::ffi::OsStrExt;
-    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut buf: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::statfs(c.as_ptr(), &mut buf) } != 0 {
-        return None;
-    }
-    let name = unsafe { CStr::from_ptr(buf.f_fstypename.as_ptr()) }.to_str().ok()?;
-    Some(match name {
-        "nfs" => "NFS",
-        "smbfs" => "SMB",
-        "afpfs" => "AFP",
-        "webdav" => "WebDAV",
-        "macfuse" | "osxfuse" | "fusefs" => "FUSE",
+    let stat = rustix::fs::statfs(path).ok()?;
+    // The type name is a NUL-terminated C string in a fixed array.
+    let name: Vec<u8> = stat.f_fstypename.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    Some(match name.as_slice() {
+        b"nfs" => "NFS",
+        b"smbfs" => "SMB",
+        b"afpfs" => "AFP",
+        b"webdav" => "WebDAV",
+        b"macfuse" | b"osxfuse" | b"fusefs" => "FUSE",
         _ => return None,
     })
 }

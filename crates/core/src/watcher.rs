@@ -24,8 +24,6 @@ pub struct WatcherInfo {
     pub poll_reason: String,
     /// OS watches placed at start.
     pub watch_count: usize,
-    /// Entries known at start.
-    pub entry_count: usize,
 }
 
 pub struct Watcher {
@@ -210,6 +208,5 @@ fn describe(engine: &Engine) -> WatcherInfo {
         backend,
         poll_reason: reasons_dedup.join("; "),
         watch_count: engine.native.as_ref().map_or(0, |n| n.watch_count()),
-        entry_count: engine.tree.len(),
     }
 }

@@ -150,7 +150,7 @@ fn run_as_nobody(name: &str) {
 #[cfg(unix)]
 fn an_unreadable_root_with_ignore_permission_denied_is_said_once_and_picked_up_when_readable() {
     use std::os::unix::fs::PermissionsExt;
-    if std::env::var_os("NEVER_LOSE_AS_NOBODY").is_none() && unsafe { libc::geteuid() } == 0 {
+    if std::env::var_os("NEVER_LOSE_AS_NOBODY").is_none() && rustix::process::geteuid().is_root() {
         return run_as_nobody("an_unreadable_root_with_ignore_permission_denied_is_said_once_and_picked_up_when_readable");
     }
     let (_d, base) = tmp();

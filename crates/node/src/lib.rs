@@ -126,12 +126,6 @@ impl NativeWatcher {
         self.info.watch_count as u32
     }
 
-    /// Entries (files and directories) known at start.
-    #[napi(getter)]
-    pub fn entry_count(&self) -> u32 {
-        self.info.entry_count as u32
-    }
-
     /// Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
     /// exist yet (reported once it appears, as whichever kind it is). What it holds now is the baseline.
     /// `recursive` is the root's own (default: the watcher's). Resolves once its watches are placed; adding

@@ -28,6 +28,7 @@ use crate::pending::Pending;
 use crate::scan::{scan, PollMount, ScanRules, Visited};
 use crate::tree::Tree;
 use crate::vcs::VcsProbe;
+use quick::QuickFlush;
 
 pub enum Msg {
     Fs(RawEvent),
@@ -116,6 +117,8 @@ pub struct Engine {
     pub sink: Sink,
     make_backend: BackendMaker,
     hold_since: Option<Instant>,
+    /// Whether the batch gathering now may leave `quick_step` after its last event (quick.rs).
+    quick: QuickFlush,
     next_poll: Option<Instant>,
     limit_reported: bool,
     /// Wall clock (ns since the epoch) when watching began: a file never stat'ed with an mtime at or
@@ -125,6 +128,7 @@ pub struct Engine {
 
 mod live_roots;
 mod polling;
+mod quick;
 mod roots;
 mod tree_sync;
 
@@ -154,6 +158,7 @@ impl Engine {
             sink,
             make_backend,
             hold_since: None,
+            quick: QuickFlush::default(),
             next_poll: None,
             limit_reported: false,
             started_ns: std::time::SystemTime::now()
@@ -177,16 +182,38 @@ impl Engine {
 
     fn on_event(&mut self, event: RawEvent, now: Instant) {
         match event {
-            RawEvent::Changed(path) => self.on_path(&path, now),
+            RawEvent::Changed(path) => self.on_change(&path, false, now),
+            RawEvent::Writing(path) => self.on_change(&path, true, now),
             RawEvent::Renamed { from, to } => self.pending.note_rename(&from, &to),
-            RawEvent::Unwatched(dir) => self.on_unwatched(&dir, now),
-            RawEvent::Overflow => self.rescan(now),
+            RawEvent::Unwatched(dir) => {
+                self.quick.give_up();
+                self.on_unwatched(&dir, now)
+            }
+            RawEvent::Overflow => {
+                self.quick.give_up();
+                self.rescan(now)
+            }
             RawEvent::Error(e) if e.code == ErrorCode::MaxWatch => {
+                self.quick.give_up();
                 let ri = e.path.as_deref().and_then(|p| self.root_for(p)).unwrap_or(0);
                 self.on_limit(ri, e);
             }
             RawEvent::Error(e) => self.report(e),
         }
+    }
+
+    /// A path's own event: into the batch, and what it did there told to the quick-flush rule.
+    fn on_change(&mut self, path: &Path, writing: bool, now: Instant) {
+        let existed = self.tree.get(path).is_some();
+        self.on_path(path, now);
+        if self.pending.was_touched(path) {
+            self.quick.saw(path, existed, self.tree.get(path).is_some(), writing);
+        }
+    }
+
+    /// When the batch gathering now is due (None when there is none).
+    fn due(&self) -> Option<Instant> {
+        self.pending.due(self.quick.quiet_time(self.cfg.step, self.cfg.quick_step), self.cfg.debounce)
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -195,7 +222,7 @@ impl Engine {
         } else if self.hold_since.is_some() {
             Some(Instant::now() + self.cfg.step)
         } else {
-            self.pending.due(self.cfg.step, self.cfg.debounce)
+            self.due()
         };
         match (batch, self.next_poll) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -204,7 +231,7 @@ impl Engine {
     }
 
     fn maybe_flush(&mut self, now: Instant) {
-        let Some(due) = self.pending.due(self.cfg.step, self.cfg.debounce) else { return };
+        let Some(due) = self.due() else { return };
         if now < due {
             return;
         }
@@ -219,6 +246,7 @@ impl Engine {
         self.hold_since = None;
         self.sync_touched(now);
         let batch = self.pending.finish(&self.tree);
+        self.quick.flushed(now);
         if !batch.changes.is_empty() || batch.rescan {
             (self.sink)(Output::Batch(batch));
         }
@@ -270,20 +298,29 @@ impl Engine {
             }
             let now = Instant::now();
             if self.next_poll.is_some_and(|t| now >= t) {
+                let was_empty = self.pending.is_empty();
                 self.poll_tick(now);
+                if was_empty && !self.pending.is_empty() {
+                    self.quick.give_up(); // a poll's finds batch normally
+                }
             }
             self.maybe_flush(now);
         }
     }
 
     fn handle(&mut self, msg: Msg) {
+        let now = Instant::now();
+        if self.pending.is_empty() {
+            self.quick.before_first_event(now, self.cfg.step);
+        }
         match msg {
-            Msg::Fs(event) => self.on_event(event, Instant::now()),
+            Msg::Fs(event) => self.on_event(event, now),
             Msg::Roots(change, reply) => {
                 let result = match change {
                     RootChange::Add(path, recursive) => self.add_root(path, recursive),
                     RootChange::Remove(path) => Ok(self.remove_root(&path)),
                 };
+                self.quick.give_up();
                 let _ = reply.send(result);
             }
             Msg::Stop => {}

@@ -15,6 +15,10 @@ pub type Emit = Box<dyn Fn(RawEvent) -> bool + Send + Sync>;
 pub enum RawEvent {
     /// Something may have changed at this path: created, written, deleted, moved in or out, attributes.
     Changed(PathBuf),
+    /// As `Changed`, and the OS says the file at this path was made or written and is still open for
+    /// writing (inotify's IN_CREATE / IN_MODIFY before IN_CLOSE_WRITE): more is likely to come, so the
+    /// batch does not leave early (engine/quick.rs). The path's next `Changed` says the write is over.
+    Writing(PathBuf),
     /// The OS paired a rename (both paths also come as `Changed`): the batch reports the pair.
     Renamed { from: PathBuf, to: PathBuf },
     /// The OS dropped the watch of this directory by itself (the directory was deleted): whatever stands at

@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
+use rustix::event::{poll, PollFd, PollFlags};
+use rustix::io::Errno;
 
 use super::{Emit, RawEvent};
 use crate::error::{ErrorCode, WatchError};
@@ -36,7 +38,8 @@ pub struct InotifyBackend {
     by_path: HashMap<Arc<Path>, WatchDescriptor>,
     holders: HashMap<WatchDescriptor, usize>,
     paths: Paths,
-    stop_fd: libc::c_int,
+    /// The pipe's write end: a byte on it (or its closing) wakes the reader to stop.
+    stop: OwnedFd,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -44,24 +47,20 @@ impl InotifyBackend {
     pub fn new(emit: Emit) -> Result<InotifyBackend, WatchError> {
         let inotify = Inotify::init().map_err(|e| init_error(&e))?;
         let watches = inotify.watches();
-        let mut fds = [0; 2];
-        // SAFETY: `fds` is a valid two-element out-array.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::last_os_error()), None));
-        }
+        let (wake, stop) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|e| WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::from(e)), None))?;
         let paths: Paths = Arc::default();
         let reader_paths = paths.clone();
-        let wake_fd = fds[0];
         let reader = std::thread::Builder::new()
             .name("watchfiles-inotify".into())
-            .spawn(move || read_loop(inotify, wake_fd, reader_paths, emit))
+            .spawn(move || read_loop(inotify, wake, reader_paths, emit))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
         Ok(InotifyBackend {
             watches,
             by_path: HashMap::new(),
             holders: HashMap::new(),
             paths,
-            stop_fd: fds[1],
+            stop,
             reader: Some(reader),
         })
     }
@@ -126,37 +125,28 @@ impl super::OsWatcher for InotifyBackend {
 
 impl Drop for InotifyBackend {
     fn drop(&mut self) {
-        // SAFETY: writing one byte from a valid buffer to our own pipe; then closing our end.
-        unsafe {
-            libc::write(self.stop_fd, [1u8].as_ptr().cast(), 1);
-        }
+        // The pipe holds a byte without blocking; the write end itself closes with the struct.
+        let _ = rustix::io::write(&self.stop, &[1]);
         if let Some(r) = self.reader.take() {
             let _ = r.join();
-        }
-        unsafe {
-            libc::close(self.stop_fd);
         }
     }
 }
 
-fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emit) {
+/// Reads until the stop pipe wakes it (the pipe's read end closes when the thread ends).
+fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
     // 64 KiB: a burst is read in few syscalls, so the kernel queue rarely fills.
     let mut buffer = vec![0u8; 64 * 1024];
     let mut pending_from: Option<(u32, PathBuf)> = None;
-    let mut pollfds = [
-        libc::pollfd { fd: inotify.as_raw_fd(), events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
-    ];
     'outer: loop {
-        // SAFETY: `pollfds` is a valid array of two pollfd structs.
-        let n = unsafe { libc::poll(pollfds.as_mut_ptr(), 2, -1) };
-        if n < 0 {
-            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            break;
+        // Made anew each time: the poll set borrows the inotify fd, which reading borrows mutably.
+        let mut fds = [PollFd::new(&inotify, PollFlags::IN), PollFd::new(&wake, PollFlags::IN)];
+        match poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(Errno::INTR) => continue,
+            Err(_) => break,
         }
-        if pollfds[1].revents != 0 {
+        if !fds[1].revents().is_empty() {
             break;
         }
         loop {
@@ -207,14 +197,11 @@ fn read_loop(mut inotify: Inotify, wake_fd: libc::c_int, paths: Paths, emit: Emi
             }
         }
     }
-    // SAFETY: closing our end of the pipe once.
-    unsafe {
-        libc::close(wake_fd);
-    }
 }
 
 /// One kernel event as raw events. Every bit in our mask is a change of some kind, so each event says
-/// "look at this path"; IN_MOVED_FROM/TO with the same cookie also pair into a rename.
+/// "look at this path"; IN_MOVED_FROM/TO with the same cookie also pair into a rename. A file made or
+/// written (IN_CREATE, IN_MODIFY) is still open until its IN_CLOSE_WRITE: that is `Writing`.
 fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32, PathBuf)>, out: &mut Vec<RawEvent>) {
     if mask.contains(EventMask::MOVED_FROM) {
         *from = Some((cookie, path.clone()));
@@ -226,7 +213,8 @@ fn translate(mask: EventMask, cookie: u32, path: PathBuf, from: &mut Option<(u32
             }
         }
     }
-    out.push(RawEvent::Changed(path));
+    let open = mask.contains(EventMask::MODIFY) || (mask.contains(EventMask::CREATE) && !mask.contains(EventMask::ISDIR));
+    out.push(if open { RawEvent::Writing(path) } else { RawEvent::Changed(path) });
 }
 
 /// Both paths lead to one directory now (symlinks followed).
@@ -273,7 +261,7 @@ mod tests {
         backend.unwatch(&c); // the engine lets the symlink go once it sees what c is: d stays watched
         std::fs::write(d.join("x"), "x").unwrap();
         let got = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
-        assert_eq!(got, RawEvent::Changed(d.join("x")));
+        assert_eq!(got, RawEvent::Writing(d.join("x"))); // its IN_CREATE, under d's name
         // A file where a directory was read is refused, not watched as if it were one.
         std::fs::write(root.join("f"), "f").unwrap();
         assert_eq!(backend.watch(&root.join("f"), false).unwrap_err().code, ErrorCode::NotDir);
@@ -293,6 +281,15 @@ mod tests {
         assert_eq!(
             out,
             vec![RawEvent::Changed("/r/d".into()), RawEvent::Changed("/r/f".into()), RawEvent::Changed("/r/f".into())]
+        );
+    }
+
+    #[test]
+    fn a_file_made_or_written_is_writing_until_it_is_closed() {
+        let out = run(&[(EventMask::CREATE, 0, "/r/f"), (EventMask::MODIFY, 0, "/r/f"), (EventMask::CLOSE_WRITE, 0, "/r/f")]);
+        assert_eq!(
+            out,
+            vec![RawEvent::Writing("/r/f".into()), RawEvent::Writing("/r/f".into()), RawEvent::Changed("/r/f".into())]
         );
     }
 

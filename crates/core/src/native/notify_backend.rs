@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::{Emit, RawEvent};
@@ -70,7 +70,14 @@ fn translate(res: notify::Result<notify::Event>) -> Vec<RawEvent> {
         }
         _ => {}
     }
-    out.extend(event.paths.into_iter().map(RawEvent::Changed));
+    // A file just made, or written on inotify (the one backend that reports the close ending a write), is
+    // likely still open: `Writing` until the path's next event.
+    let writing = match event.kind {
+        EventKind::Create(kind) => kind != CreateKind::Folder,
+        EventKind::Modify(ModifyKind::Data(_)) => cfg!(any(target_os = "linux", target_os = "android")),
+        _ => false,
+    };
+    out.extend(event.paths.into_iter().map(if writing { RawEvent::Writing } else { RawEvent::Changed }));
     out
 }
 
@@ -110,7 +117,17 @@ mod tests {
         let closed = Event::new(EventKind::Access(AccessKind::Close(AccessMode::Write))).add_path("/r/f".into());
         assert_eq!(translate(Ok(closed)), vec![RawEvent::Changed("/r/f".into())]);
         let data = Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any))).add_path("/r/g".into());
-        assert_eq!(translate(Ok(data)), vec![RawEvent::Changed("/r/g".into())]);
+        // Written and still open where the OS reports the close that ends a write (inotify).
+        let written = if cfg!(any(target_os = "linux", target_os = "android")) { RawEvent::Writing } else { RawEvent::Changed };
+        assert_eq!(translate(Ok(data)), vec![written("/r/g".into())]);
+    }
+
+    #[test]
+    fn a_file_just_made_is_writing_and_a_directory_is_not() {
+        let file = Event::new(EventKind::Create(CreateKind::File)).add_path("/r/f".into());
+        assert_eq!(translate(Ok(file)), vec![RawEvent::Writing("/r/f".into())]);
+        let dir = Event::new(EventKind::Create(CreateKind::Folder)).add_path("/r/d".into());
+        assert_eq!(translate(Ok(dir)), vec![RawEvent::Changed("/r/d".into())]);
     }
 
     #[test]

@@ -118,6 +118,9 @@ fn fuzz_one(seed: u64, ops_per_seed: usize, burst: usize) -> Result<String, Stri
     cfg.step = step;
     cfg.debounce = step * rng.u32(2..40);
     cfg.follow_symlinks = follow;
+    // Quick flushes (engine/quick.rs) after 0-5 ms, taken from the seed and not the generator, so each
+    // seed's operations stay what they were.
+    cfg.quick_step = Duration::from_millis(seed % 6);
     // A third of the seeds poll instead (drawn apart, so each seed's operations stay what they were).
     let mut mode_rng = Rng::with_seed(seed ^ 0x5851_f42d_4c95_7f2d);
     if mode_rng.u8(..3) == 0 {
@@ -125,7 +128,8 @@ fn fuzz_one(seed: u64, ops_per_seed: usize, burst: usize) -> Result<String, Stri
         cfg.poll_delay = Duration::from_millis([5, 10, 25][mode_rng.usize(..3)]);
     }
     let config = format!(
-        "step {step:?}, debounce {:?}, followSymlinks {follow}, {}",
+        "step {step:?}, quick step {:?}, debounce {:?}, followSymlinks {follow}, {}",
+        cfg.quick_step.min(step),
         cfg.debounce,
         if cfg.force_polling { format!("polling every {:?}", cfg.poll_delay) } else { "native events".into() }
     );

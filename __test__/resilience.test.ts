@@ -152,7 +152,11 @@ describe('polling', () => {
 
 describe('mounts the OS cannot watch', () => {
   const mounted: string[] = [];
-  afterEach(() => {
+  // This hook runs before perTestDir's, which closes the watcher: close it here first, or the unmount can
+  // find the mount busy with the watcher's poll inside it.
+  afterEach(async () => {
+    await t.rec?.close();
+    t.rec = undefined;
     for (const m of mounted.splice(0)) execFileSync('fusermount', ['-u', m], { stdio: 'ignore' });
   });
 

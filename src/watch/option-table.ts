@@ -62,7 +62,7 @@ export const WATCH_OPTIONS = {
   },
   step: {
     kind: 'ms', min: 1, default: 50, reloader: true,
-    readme: { default: '`50`', meaning: 'quiet time (ms) after the last event before a batch is yielded' },
+    readme: { default: '`50`', meaning: 'quiet time (ms) after the last event before a batch is yielded (a lone edit after a quiet spell leaves sooner: see [Quick edits](#never-lose-never-storm))' },
     // The runner's default (RUN_DEFAULTS.step) is shorter; its flag shows that one.
     cli: { flag: 'step', placeholder: 'ms', default: '20', help: 'Quiet time after the last change before a restart' },
     support: {

@@ -1,5 +1,6 @@
 /**
- * Keeps the tracked tree equal to the disk and reports each difference as a chokidar event. The walk at
+ * Keeps what the facade has reported (reported.ts) equal to the disk and reports each difference as a
+ * chokidar event. The walk at
  * add() time, every batch from the watcher core and every rescan go through here; a batch only says
  * which paths to look at again, and stat() says what they are now. That makes events idempotent: a
  * path reported twice (overlapping watches, a rescan) is announced once.
@@ -11,7 +12,7 @@ import { isUnder } from '../watch/filters.js';
 import { displayPath, type Root } from './paths.js';
 import type { SymlinkRegistry } from './symlinks.js';
 import { Budget } from './task-queue.js';
-import type { Entry, Tree } from './tree.js';
+import type { Entry, Reported } from './reported.js';
 import type { PathEventName, ResolvedChokidarOptions } from './types.js';
 
 export interface SyncSink {
@@ -44,7 +45,7 @@ export class Syncer {
 
   constructor(
     private readonly options: ResolvedChokidarOptions,
-    private readonly tree: Tree,
+    private readonly reported: Reported,
     private readonly links: SymlinkRegistry,
     /** The active roots, looked up by absolute path (a literal root wins over a glob on the same base). */
     private readonly rootAt: (abs: string) => Root | undefined,
@@ -58,7 +59,7 @@ export class Syncer {
     if (found === 'missing') return 'missing';
     if (found === 'filtered') return 'ignored';
     this.aliasRealPath(root.abs, found.stats.isDirectory());
-    const tracked = this.tree.get(root.abs);
+    const tracked = this.reported.get(root.abs);
     if (tracked && tracked.kind === kindOf(found.stats)) {
       // Already reached from another root: adopt it, so depth counts from here and it is walked if it was not.
       if (tracked.depth > 0) {
@@ -80,8 +81,8 @@ export class Syncer {
    * `from` now belongs to `to`, and the tree is walked again to announce the new glob's matches.
    */
   async widenRoot(from: Root, to: Root, initial: boolean): Promise<void> {
-    for (const [, entry] of this.tree.allPaths()) if (entry.root === from) entry.root = to;
-    const tracked = this.tree.get(to.abs);
+    for (const [, entry] of this.reported.allPaths()) if (entry.root === from) entry.root = to;
+    const tracked = this.reported.get(to.abs);
     if (!tracked || tracked.kind !== 'dir' || !tracked.expanded) return;
     await this.walk(to.abs, to.display, initial, true);
   }
@@ -116,7 +117,7 @@ export class Syncer {
   async recheckDirsChangedSince(sinceMs: number): Promise<void> {
     const since = sinceMs - DIR_TIME_MARGIN_MS;
     const budget = new Budget();
-    for (const [abs, entry] of [...this.tree.allPaths()]) {
+    for (const [abs, entry] of [...this.reported.allPaths()]) {
       if (this.sink.closed) return;
       if (entry.kind !== 'dir' || !entry.expanded) continue;
       const st = fs.statSync(abs, { throwIfNoEntry: false });
@@ -135,12 +136,12 @@ export class Syncer {
 
   /** Forgets a path and everything below it, reporting unlinks unless `silent` (unwatch). */
   remove(abs: string, silent: boolean): void {
-    const entry = this.tree.get(abs);
+    const entry = this.reported.get(abs);
     if (!entry) return;
     if (entry.kind === 'dir') {
-      for (const name of this.tree.childrenOf(abs)) this.remove(path.join(abs, name), silent);
+      for (const name of this.reported.childrenOf(abs)) this.remove(path.join(abs, name), silent);
     }
-    this.tree.delete(abs);
+    this.reported.delete(abs);
     this.links.deleteUnder(abs);
     if (silent) return;
     const p = displayPath(entry.root, abs);
@@ -153,7 +154,7 @@ export class Syncer {
     if (!scope) return;
     const p = displayPath(scope.root, abs);
     const found = this.admit(abs, p, scope, scope.depth === 0);
-    let tracked = this.tree.get(abs);
+    let tracked = this.reported.get(abs);
     if (found === 'missing') {
       if (tracked) this.remove(abs, false);
       return;
@@ -193,13 +194,13 @@ export class Syncer {
       return;
     }
     const present = new Set(names);
-    for (const name of this.tree.childrenOf(dirAbs)) {
+    for (const name of this.reported.childrenOf(dirAbs)) {
       if (!present.has(name)) this.remove(path.join(dirAbs, name), false);
     }
     for (const name of names) {
       if (this.sink.closed) return;
       const abs = path.join(dirAbs, name);
-      if (!this.tree.get(abs)) await this.reconcile(abs, 'added');
+      if (!this.reported.get(abs)) await this.reconcile(abs, 'added');
       else if (deep) await this.reconcile(abs, 'rescan');
     }
   }
@@ -211,7 +212,7 @@ export class Syncer {
     while (stack.length) {
       if (this.sink.closed) return;
       const [abs, p] = stack.pop()!;
-      const parent = this.tree.get(abs);
+      const parent = this.reported.get(abs);
       if (!parent?.expanded) continue;
       let names: string[];
       try {
@@ -225,7 +226,7 @@ export class Syncer {
       for (const name of names) {
         const childAbs = path.join(abs, name);
         const childP = path.join(p, name);
-        const known = this.tree.get(childAbs);
+        const known = this.reported.get(childAbs);
         if (known) {
           // revisit (a widened glob): tracked directories may now hold matches further down.
           if (revisit && known.kind === 'dir') {
@@ -262,7 +263,7 @@ export class Syncer {
       expanded: kind === 'dir' && this.mayExpand(abs, p, scope, isLink),
       ...statFields(stats),
     };
-    this.tree.set(abs, entry);
+    this.reported.set(abs, entry);
     const { glob } = scope.root;
     if (!(initial && this.options.ignoreInitial) && (!glob || glob.matches(p))) {
       this.sink.emit(kind === 'dir' ? 'addDir' : 'add', abs, p, stats);
@@ -332,7 +333,7 @@ export class Syncer {
   private scopeOf(abs: string): Scope | undefined {
     const root = this.rootAt(abs);
     if (root) return { root, depth: 0 };
-    const parent = this.tree.get(path.dirname(abs));
+    const parent = this.reported.get(path.dirname(abs));
     if (parent?.kind === 'dir' && parent.expanded) return { root: parent.root, depth: parent.depth + 1 };
     return undefined;
   }

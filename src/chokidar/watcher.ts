@@ -1,5 +1,5 @@
 /**
- * FSWatcher: chokidar's class on top of subscribe(). It owns the roots, the tracked tree and the
+ * FSWatcher: chokidar's class on top of subscribe(). It owns the roots, what it has reported (reported.ts) and the
  * subscriptions; the Syncer turns the core's batches into per-path events; `atomic` and
  * `awaitWriteFinish` shape them on the way out, as in chokidar.
  */
@@ -20,7 +20,7 @@ import { SubscriptionSet, type WatchTarget } from './subscriptions.js';
 import { SymlinkRegistry } from './symlinks.js';
 import { Syncer, type Hint } from './sync.js';
 import { TaskQueue } from './task-queue.js';
-import { Tree } from './tree.js';
+import { Reported } from './reported.js';
 import type { ChokidarOptions, Matcher, PathEventName, RawDetails, ResolvedChokidarOptions } from './types.js';
 import { WriteFinish } from './write-finish.js';
 
@@ -61,7 +61,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
   closed = false;
   readonly options: Readonly<ResolvedChokidarOptions>;
 
-  private readonly tree = new Tree();
+  private readonly reported = new Reported();
   private readonly links = new SymlinkRegistry();
   /** Active roots by key (absolute path, plus the pattern for a glob). */
   private readonly roots = new Map<string, Root>();
@@ -99,7 +99,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     if (o.atomic !== false) this.unlinks = new PendingUnlinks(o.atomic, o.persistent);
     if (o.awaitWriteFinish) this.writes = new WriteFinish(o.awaitWriteFinish, o.persistent);
     const self = this;
-    this.syncer = new Syncer(o, this.tree, this.links, (abs) => this.rootAt(abs), {
+    this.syncer = new Syncer(o, this.reported, this.links, (abs) => this.rootAt(abs), {
       get closed() {
         return self.closed;
       },
@@ -163,12 +163,12 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     }
     void this.queue.push(async () => {
       for (const abs of removed) {
-        for (const p of [...this.tree.pathsUnder(abs)]) this.syncer.remove(p, true);
+        for (const p of [...this.reported.pathsUnder(abs)]) this.syncer.remove(p, true);
         for (const [key, root] of this.roots) if (isUnder(abs, root.abs)) this.roots.delete(key);
         for (const [key, m] of this.missing) if (isUnder(abs, m.abs)) this.missing.delete(key);
       }
       if (this.unwatchedGlobs.length) {
-        for (const [p, entry] of [...this.tree.allPaths()]) {
+        for (const [p, entry] of [...this.reported.allPaths()]) {
           if (this.isUnwatched(p, displayPath(entry.root, p))) this.syncer.remove(p, true);
         }
       }
@@ -189,7 +189,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     this.writes?.clear();
     this.missing.clear();
     this.roots.clear();
-    this.tree.clear();
+    this.reported.clear();
     this.links.clear();
     this.toAdd = [];
     this.readyEmitted = false;
@@ -200,7 +200,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
 
   /** Directory -> sorted names of what is tracked in it (keys relative to `cwd` when set). */
   getWatched(): Record<string, string[]> {
-    return this.tree.watched(this.options.cwd);
+    return this.reported.watched(this.options.cwd);
   }
 
   // --- internals -----------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ export class FSWatcher extends EventEmitter<FSWatcherEventMap> {
     const recursive = this.options.depth !== 0;
     const out: WatchTarget[] = [];
     for (const root of this.roots.values()) {
-      const entry = this.tree.get(root.abs);
+      const entry = this.reported.get(root.abs);
       const isDir = entry ? entry.kind === 'dir' : isDirectory(root.abs);
       out.push(isDir ? { path: root.abs, recursive } : { path: path.dirname(root.abs), recursive: false });
     }

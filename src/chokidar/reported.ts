@@ -1,6 +1,6 @@
 /**
- * What the facade currently reports as existing: one entry per tracked path, and per directory the
- * names below it. Events are the differences between this and the disk, so a path is announced once
+ * Reported: what the facade currently reports as existing (the core's tree is what is on disk; this is
+ * what chokidar's listeners were told): one entry per tracked path, and per directory the names below it. Events are the differences between this and the disk, so a path is announced once
  * however many backends or batches mention it.
  */
 import path from 'node:path';
@@ -21,7 +21,7 @@ export interface Entry {
   ino: number;
 }
 
-export class Tree {
+export class Reported {
   private readonly entries = new Map<string, Entry>();
   /** Directory -> names tracked in it; also holds the parents of roots, as chokidar's getWatched() does. */
   private readonly names = new Map<string, Set<string>>();

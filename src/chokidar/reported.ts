@@ -1,7 +1,8 @@
 /**
  * Reported: what the facade currently reports as existing (the core's tree is what is on disk; this is
- * what chokidar's listeners were told): one entry per tracked path, and per directory the names below it. Events are the differences between this and the disk, so a path is announced once
- * however many backends or batches mention it.
+ * what chokidar's listeners were told): one entry per tracked path, and per directory the names below it.
+ * Events are the differences between this and the disk, so a path is announced once however many backends
+ * or batches mention it.
  */
 import path from 'node:path';
 import { isUnder } from '../watch/filters.js';

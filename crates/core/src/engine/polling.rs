@@ -44,20 +44,10 @@ impl Engine {
         if !nested.is_empty() {
             seen.retain(|p, _| outside_nested(p));
         }
-        let mut differ: Vec<PathBuf> = Vec::new();
-        for (p, m) in self.tree.subtree(&root) {
-            // A flat root compares its own entries only; deeper ones another root may hold are its to poll.
-            if (!nested.is_empty() && !outside_nested(&p)) || !self.roots[ri].holds(&p) {
-                continue;
-            }
-            match seen.remove(&p) {
-                Some(now_meta) if !m.changed_since(&now_meta, self.started_ns) => {}
-                _ => differ.push(p),
-            }
-        }
-        differ.extend(seen.into_keys());
-        // Parents first, so a new directory is watched and scanned before its entries are looked at.
-        differ.sort_by_key(|p| p.components().count());
+        // A flat root compares its own entries only; deeper ones another root may hold are its to poll.
+        let this_root = &self.roots[ri];
+        let ours = |p: &Path| (nested.is_empty() || outside_nested(p)) && this_root.holds(p);
+        let differ = poll_differences(self.tree.subtree(&root), seen, ours, self.started_ns);
         for p in differ {
             if !self.pending.was_touched(&p) || self.tree.get(&p).is_none() {
                 self.on_path(&p, now);
@@ -112,5 +102,90 @@ impl Engine {
                 self.diff_root(ri, now);
             }
         }
+    }
+}
+
+/// The paths whose state on disk (`seen`, from a walk) differs from what is known (`known`, from the tree):
+/// changed, gone or new. Known paths `ours` rejects belong to another root and are left out. Parents come
+/// first, so a new directory is watched and scanned before its entries are looked at.
+fn poll_differences(
+    known: Vec<(PathBuf, Meta)>,
+    mut seen: HashMap<PathBuf, Meta>,
+    ours: impl Fn(&Path) -> bool,
+    started_ns: i64,
+) -> Vec<PathBuf> {
+    let mut differ: Vec<PathBuf> = Vec::new();
+    for (p, m) in known {
+        if !ours(&p) {
+            continue;
+        }
+        match seen.remove(&p) {
+            Some(now_meta) if !m.changed_since(&now_meta, started_ns) => {}
+            _ => differ.push(p),
+        }
+    }
+    differ.extend(seen.into_keys());
+    differ.sort_by_key(|p| p.components().count());
+    differ
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::Kind;
+
+    fn file(ino: u64, mtime_ns: i64, size: u64) -> Meta {
+        Meta { kind: Kind::File, mtime_ns, size, ino, dev: 1 }
+    }
+    fn dir(ino: u64) -> Meta {
+        Meta { kind: Kind::Dir, mtime_ns: 0, size: 0, ino, dev: 1 }
+    }
+    fn p(s: &str) -> PathBuf {
+        PathBuf::from(s)
+    }
+    fn diff(known: &[(&str, Meta)], seen: &[(&str, Meta)], started_ns: i64) -> Vec<PathBuf> {
+        let known = known.iter().map(|(k, m)| (p(k), *m)).collect();
+        let seen = seen.iter().map(|(k, m)| (p(k), *m)).collect();
+        poll_differences(known, seen, |q: &Path| !q.starts_with("/r/other"), started_ns)
+    }
+
+    #[test]
+    fn nothing_changed_gives_nothing() {
+        let same = [("/r", dir(1)), ("/r/a", file(2, 10, 3))];
+        assert!(diff(&same, &same, 100).is_empty());
+    }
+
+    #[test]
+    fn changed_gone_and_new_paths_are_listed_parents_first() {
+        let known = [("/r", dir(1)), ("/r/a", file(2, 10, 3)), ("/r/b", file(3, 10, 3))];
+        let seen = [("/r", dir(1)), ("/r/a", file(2, 20, 3)), ("/r/d", dir(4)), ("/r/d/e", file(5, 30, 1))];
+        let out = diff(&known, &seen, 100);
+        assert_eq!(out.len(), 4);
+        let depth = |q: &PathBuf| q.components().count();
+        assert!(out.windows(2).all(|w| depth(&w[0]) <= depth(&w[1])), "parents first: {out:?}");
+        for want in ["/r/a", "/r/b", "/r/d", "/r/d/e"] {
+            assert!(out.contains(&p(want)), "{want} missing from {out:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_directory_of_the_same_name_is_listed() {
+        assert_eq!(diff(&[("/r/a", file(2, 10, 3))], &[("/r/a", dir(2))], 100), vec![p("/r/a")]);
+    }
+
+    #[test]
+    fn a_file_known_without_its_mtime_differs_only_if_it_changed_since_the_start() {
+        // Found by the first walk from its directory entry alone (no stat): its mtime is unknown, so only a
+        // write after the watcher started counts, or another inode or kind.
+        let light = Meta::light(Kind::File, 2, 1);
+        assert!(diff(&[("/r/a", light)], &[("/r/a", file(2, 50, 3))], 100).is_empty());
+        assert_eq!(diff(&[("/r/a", light)], &[("/r/a", file(2, 150, 3))], 100), vec![p("/r/a")]);
+        assert_eq!(diff(&[("/r/a", light)], &[("/r/a", file(9, 50, 3))], 100), vec![p("/r/a")]);
+    }
+
+    #[test]
+    fn known_paths_of_another_root_are_left_out() {
+        let known = [("/r/other/x", file(7, 10, 1))];
+        assert!(diff(&known, &[], 100).is_empty());
     }
 }

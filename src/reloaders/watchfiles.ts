@@ -58,6 +58,8 @@ export class WatchfilesReloader extends BaseReloader {
   private syncedVersion = -1;
   private queue: ChangeBatch[] = [];
   private wake: (() => void) | undefined;
+  /** Ends a wait with no timeout when watches are added or cleared. */
+  private wakeOnWatches: (() => void) | undefined;
 
   constructor(options: WatchfilesReloaderOptions = {}) {
     super();
@@ -89,11 +91,11 @@ export class WatchfilesReloader extends BaseReloader {
     return [...new Set(this.subs.map((s) => s.subscription.backend))].join('+');
   }
 
-  protected async step(signal: AbortSignal): Promise<ChangeBatch> {
+  protected async step(signal: AbortSignal, untilChange: boolean): Promise<ChangeBatch> {
     const { placed, appeared } = await this.sync(signal);
     if (signal.aborted) return makeBatch([]);
     // New watches are a step of their own: the caller learns at once that they are in place.
-    if (!placed && !this.queue.length && !appeared.length) await this.waitForBatch(signal);
+    if (!placed && !this.queue.length && !appeared.length) await this.waitForBatch(signal, untilChange);
     if (signal.aborted) return makeBatch([]);
     const batches = this.queue.splice(0);
     if (appeared.length) batches.unshift(makeBatch(appeared));
@@ -242,16 +244,31 @@ export class WatchfilesReloader extends BaseReloader {
     return this.owner.get(`n:${p}`);
   }
 
-  private waitForBatch(signal: AbortSignal): Promise<void> {
+  protected override watchesChanged(): void {
+    this.wakeOnWatches?.();
+  }
+
+  /**
+   * Until a batch is queued, stop(), or `timeout`. With `untilChange` there is no timeout while nothing is
+   * pending (an idle reloader then never wakes): new watches end the wait instead, and roots that do not
+   * exist yet are still looked for once per `timeout`.
+   */
+  private waitForBatch(signal: AbortSignal, untilChange: boolean): Promise<void> {
+    const forever = untilChange && this.pending.size === 0;
+    // Watches added while the last sync awaited: sync them now rather than wait.
+    if (forever && this.watches.version !== this.syncedVersion) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
         if (this.wake === done) this.wake = undefined;
+        if (this.wakeOnWatches === done) this.wakeOnWatches = undefined;
         resolve();
       };
-      // Ref'd on purpose: the subscriptions are not persistent, a running reloader keeps Node alive.
-      const timer = setTimeout(done, this.timeout);
+      // Ref'd on purpose: the subscriptions are not persistent, a running reloader keeps Node alive. Without
+      // a timeout, an interval as long as setTimeout allows does that and never fires in practice.
+      const timer = forever ? setInterval(() => {}, 2 ** 31 - 1) : setTimeout(done, this.timeout);
+      if (forever) this.wakeOnWatches = done;
       this.wake = done;
       signal.addEventListener('abort', done, { once: true });
     });

@@ -36,6 +36,7 @@ const WATCHERS = [
   { id: 'subscribe', label: 'subscribe()', ours: true },
   { id: 'watchfiles-files', label: 'WatchfilesReloader, 20k watchFile()', ours: true },
   { id: 'watchfiles-glob', label: "WatchfilesReloader, watchDir('**/*.js')", ours: true },
+  { id: 'watchfiles-tick', label: "WatchfilesReloader driven by tick() (an empty batch each 1 s `timeout`, by contract)", ours: false },
   { id: 'watchman', label: 'WatchmanReloader (watchman daemon not counted)', ours: true, needs: 'watchman' },
   { id: 'stat', label: 'StatReloader (polls every file each second, by design)', ours: false },
   { id: 'runner', label: 'CLI runner + child + warm spare', ours: true },
@@ -62,12 +63,14 @@ function parseArgs(argv) {
     };
     if (a === '--help') {
       console.log(
-        'node bench/idle.mjs [--seconds 60] [--settle 15] [--files 20000] [--repeats 5] [--only import,watch,runner,...] [--no-python] [--no-write] [--dist dir]',
+        'node bench/idle.mjs [--seconds 60] [--settle 15] [--files 20000] [--repeats 5] [--only import,watch,runner,...] [--no-python] [--no-write] [--dist dir] [--before old-dist-dir]',
       );
       process.exit(0);
     } else if (a === '--child') out.child = value();
     else if (a === '--root') out.root = value();
     else if (a === '--dist') out.dist = value();
+    else if (a === '--before') out.before = path.resolve(value());
+    else if (a === '--before-label') out.beforeLabel = value();
     else if (a === '--seconds' || a === '--settle' || a === '--files' || a === '--repeats') {
       const n = Number(value());
       if (!Number.isFinite(n) || n <= 0) throw new Error(`${a} must be a positive number`);
@@ -99,7 +102,12 @@ async function main({ seconds, files, repeats, python }) {
     console.log(sections.at(-1));
   }
 
-  const rows = WATCHERS.filter((w) => wants(w.id) && available(w));
+  const rows = [];
+  for (const w of WATCHERS.filter((x) => wants(x.id) && available(x))) {
+    rows.push({ ...w, dist: DIST });
+    // --before: the same row on an older build, in the same run and on the same tree.
+    if (args.before && w.ours) rows.push({ ...w, dist: args.before, label: `${w.label}, before`, before: true });
+  }
   if (rows.length) {
     const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'wf-bench-idle-')));
     try {
@@ -109,6 +117,7 @@ async function main({ seconds, files, repeats, python }) {
       const baseline = [await measure({ id: 'baseline' }, root, seconds)];
       const measured = [];
       for (const w of rows) measured.push({ ...w, ...(await measure(w, root, seconds)) });
+      for (const m of measured) delete m.dist;
       baseline.push(await measure({ id: 'baseline' }, root, seconds));
       raw.idle = { seconds, settle: args.settle, files, baseline, rows: measured };
       sections.push(idleTable(raw.idle));
@@ -123,7 +132,9 @@ async function main({ seconds, files, repeats, python }) {
       '## Import cost and idle CPU (`bench/idle.mjs`)',
       '',
       `Run ${raw.when} on Node ${raw.node}, ${raw.cpus} cores (shared machine: compare within a run). ` +
-        `Command: \`npm run build && npm run bench:idle\`${args.dist ? ` (package from ${args.dist})` : ''}.`,
+        `Command: \`npm run build && npm run bench:idle${args.before ? ' -- --before <old dist/>' : ''}\`` +
+        `${args.dist ? ` (package from ${args.dist})` : ''}.` +
+        (args.before ? ` Rows marked "before" are the same measurement on ${args.beforeLabel ?? 'an older build'}, in this run.` : ''),
       '',
       ...sections,
       '<details><summary>raw figures</summary>',
@@ -194,6 +205,10 @@ function importCost(n, python) {
   };
   add('watchfiles-node', 'esm', path.join(DIST, 'index.js'));
   add('watchfiles-node', 'cjs', path.join(DIST, 'index.cjs'));
+  if (args.before) {
+    add('watchfiles-node, before', 'esm', path.join(args.before, 'index.js'));
+    add('watchfiles-node, before', 'cjs', path.join(args.before, 'index.cjs'));
+  }
   add('@parcel/watcher', 'esm', resolve('@parcel/watcher/index.js'));
   add('@parcel/watcher', 'cjs', resolve('@parcel/watcher/index.js'));
   add('chokidar 5', 'esm', resolve('chokidar/index.js'));
@@ -225,7 +240,7 @@ function importTable({ samples, rows }) {
   for (const r of rows) {
     const mine = ours.find((o) => o.kind === r.kind) ?? ours.find((o) => o.kind === 'cjs');
     const ratio = r.lib === 'watchfiles-node' ? '1.00' : mine && mine.addedMb > 0 ? (r.addedMb / mine.addedMb).toFixed(2) : 'n/a';
-    lines.push(`| ${r.lib === 'watchfiles-node' ? '**watchfiles-node**' : r.lib} | ${howLabel(r.kind)} | ${r.addedMb.toFixed(1)} MB | ${ratio} |`);
+    lines.push(`| ${r.lib.startsWith('watchfiles-node') ? `**${r.lib}**` : r.lib} | ${howLabel(r.kind)} | ${r.addedMb.toFixed(1)} MB | ${ratio} |`);
   }
   lines.push('');
   lines.push('Goal: at most 6 MB. ' + (py ? `Python's watchfiles adds ${py.addedMb.toFixed(1)} MB (its ratio is against our CommonJS figure).` : ''));
@@ -359,7 +374,7 @@ function startRow(w, root) {
   }
   if (w.id === 'runner') {
     // The CLI as a user runs it: an idle Node child, its warm spare held, the tree watched.
-    const proc = spawn(process.execPath, [path.join(DIST, 'cli.js'), `${process.execPath} ${IDLE_NODE[0]} "${IDLE_NODE[1]}"`, root], {
+    const proc = spawn(process.execPath, [path.join(w.dist, 'cli.js'), `${process.execPath} ${IDLE_NODE[0]} "${IDLE_NODE[1]}"`, root], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const ready = new Promise((resolve) => {
@@ -371,7 +386,7 @@ function startRow(w, root) {
     });
     return { proc, ready, expect: 3 };
   }
-  const proc = spawn(process.execPath, [SELF, '--child', w.id, '--root', root, '--dist', DIST], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [SELF, '--child', w.id, '--root', root, '--dist', w.dist], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = new Promise((resolve) => {
     let text = '';
     proc.stdout.on('data', (d) => {
@@ -404,23 +419,28 @@ async function child(id, root) {
     const { subscribe } = await import(path.join(DIST, 'index.js'));
     const sub = await subscribe(src, () => {});
     stops.push(() => sub.close());
-  } else if (id === 'watchfiles-files' || id === 'watchfiles-glob' || id === 'watchman' || id === 'stat') {
+  } else if (['watchfiles-files', 'watchfiles-glob', 'watchfiles-tick', 'watchman', 'stat'].includes(id)) {
     const lib = await import(path.join(DIST, 'index.js'));
     const reloader =
       id === 'stat' ? new lib.StatReloader() : id === 'watchman' ? new lib.WatchmanReloader() : new lib.WatchfilesReloader();
     if (id === 'watchfiles-files') {
       for (const d of fs.readdirSync(src)) for (const f of fs.readdirSync(path.join(src, d))) reloader.watchFile(path.join(src, d, f));
     } else reloader.watchDir(src, '**/*.js');
-    // The loop as run() drives it; the first tick places the watches.
-    const ticker = reloader.tick();
-    await ticker.next();
-    const loop = (async () => {
-      for (;;) if ((await ticker.next()).done) return;
-    })().catch(fail);
-    stops.push(async () => {
-      await reloader.stop();
-      await loop;
-    });
+    if (id === 'watchfiles-tick') {
+      // The loop driven by hand, as a test or a custom loop would: the first tick places the watches.
+      const ticker = reloader.tick();
+      await ticker.next();
+      const loop = (async () => {
+        for (;;) if ((await ticker.next()).done) return;
+      })().catch(fail);
+      stops.push(() => reloader.stop().then(() => loop));
+    } else {
+      // As a user (and the register hook) runs it. Ready once the watches are in place.
+      const running = reloader.run().catch(fail);
+      for (let i = 0; i < 12_000 && !(reloader.backend || id === 'stat'); i++) await delay(10);
+      if (id === 'stat') await delay(2000); // its first pass records the baseline
+      stops.push(() => reloader.stop().then(() => running));
+    }
   } else if (id === 'facade') {
     const { watch } = await import(path.join(DIST, 'chokidar.js'));
     const w = watch(src);

@@ -29,7 +29,10 @@ export type ReloaderWatchOptions = Pick<
 >;
 
 export interface WatchfilesReloaderOptions extends ReloaderWatchOptions {
-  /** How long one tick waits for a batch before it yields an empty one, in ms. Default 1000. */
+  /**
+   * How long one tick() waits for a batch before it yields an empty one, in ms. Default 1000. Under run() a
+   * step waits for changes without a timeout; this then only paces the look for missing watched directories.
+   */
   timeout?: number;
 }
 

@@ -6,9 +6,10 @@
  * or one of `origins`, so a page on another site cannot connect, read which files change, or drive reloads.
  * Paths sent to the browser are relative to the watched root, never absolute file system paths.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+// Types only: node:http and `ws` (~8 MB of RSS together) load when a server starts, not with the library.
+import type { WebSocket, WebSocketServer } from 'ws';
 import { CLIENT_SCRIPT } from './client.js';
 
 export const LIVERELOAD_PORT = 35729;
@@ -25,17 +26,20 @@ export interface LiveReloadOptions {
 
 export class LiveReloadServer {
   private readonly http: http.Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
   private readonly clients = new Set<WebSocket>();
   readonly port: number;
   readonly host: string;
   private readonly origins: Set<string>;
 
-  private constructor(o: LiveReloadOptions) {
+  private constructor(
+    o: LiveReloadOptions,
+    createServer: typeof http.createServer,
+    private readonly wss: WebSocketServer,
+  ) {
     this.port = o.port ?? LIVERELOAD_PORT;
     this.host = o.host ?? '127.0.0.1';
     this.origins = new Set(o.origins ?? []);
-    this.http = http.createServer((req, res) => {
+    this.http = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname === '/livereload.js') {
         res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' });
@@ -49,7 +53,8 @@ export class LiveReloadServer {
 
   /** Starts listening; rejects with a message naming the port when it is taken. */
   static async start(o: LiveReloadOptions = {}): Promise<LiveReloadServer> {
-    const server = new LiveReloadServer(o);
+    const [{ createServer }, { WebSocketServer }] = await Promise.all([import('node:http'), import('ws')]);
+    const server = new LiveReloadServer(o, createServer, new WebSocketServer({ noServer: true }));
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', (error: NodeJS.ErrnoException) =>
         reject(

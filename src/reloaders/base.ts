@@ -110,7 +110,9 @@ export abstract class BaseReloader extends ReloaderEmitter {
     const loop = (async () => {
       try {
         await this.emitInOrder('autoreloadStarted', this);
-        for await (const _ of this.ticks(signal)) {
+        // Nobody reads run()'s empty ticks: a step may wait for changes without a timeout, so an idle
+        // reloader costs no wake-up at all (WatchfilesReloader; StatReloader must poll anyway).
+        for await (const _ of this.ticks(signal, true)) {
           // each tick already dispatched its changes
         }
       } finally {
@@ -131,9 +133,9 @@ export abstract class BaseReloader extends ReloaderEmitter {
     await this.release();
   }
 
-  private async *ticks(signal: AbortSignal): AsyncGenerator<ChangeBatch, void, void> {
+  private async *ticks(signal: AbortSignal, untilChange = false): AsyncGenerator<ChangeBatch, void, void> {
     while (!signal.aborted) {
-      const batch = await this.step(signal);
+      const batch = await this.step(signal, untilChange);
       if (signal.aborted) return;
       if (batch.length || batch.rescan) await this.dispatch(batch);
       yield batch;
@@ -151,11 +153,15 @@ export abstract class BaseReloader extends ReloaderEmitter {
     if (unhandled.length || batch.rescan) await this.emitInOrder('reload', makeBatch(unhandled, batch.rescan));
   }
 
-  /** Called after every change to the watch list: a reloader that waits may place the new watches at once. */
-  protected watchesChanged(): void {}
+  /**
+   * Finds the changes since the last step; must return promptly (an empty batch is fine) once `signal` aborts.
+   * With `untilChange` (under run()) an empty batch is of no use to anyone: a step that waits for events may
+   * wait for them without a timeout.
+   */
+  protected abstract step(signal: AbortSignal, untilChange: boolean): Promise<ChangeBatch>;
 
-  /** Finds the changes since the last step; must return promptly (an empty batch is fine) once `signal` aborts. */
-  protected abstract step(signal: AbortSignal): Promise<ChangeBatch>;
+  /** Called after every watchDir()/watchFile()/clear...(): a step waiting `untilChange` must sync them now. */
+  protected watchesChanged(): void {}
 
   /** Frees what the steps hold (watchers, snapshots that must not outlive a stop). Idempotent. */
   protected abstract release(): Promise<void>;

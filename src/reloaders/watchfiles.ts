@@ -20,7 +20,10 @@ import { ignoredByDefault, isUnder } from '../watch/filters.js';
 export type ReloaderWatchOptions = Pick<WatchOptions, ReloaderOptionName>;
 
 export interface WatchfilesReloaderOptions extends ReloaderWatchOptions {
-  /** How long one tick waits for a batch before it yields an empty one, in ms. Default 1000. */
+  /**
+   * How long one tick() waits for a batch before it yields an empty one, in ms. Default 1000. Under run() a
+   * step waits for changes without a timeout; this then only paces the look for missing watched directories.
+   */
   timeout?: number;
 }
 
@@ -67,12 +70,12 @@ export class WatchfilesReloader extends BaseReloader {
     return this.rootSet.backend;
   }
 
-  protected async step(signal: AbortSignal): Promise<ChangeBatch> {
+  protected async step(signal: AbortSignal, untilChange: boolean): Promise<ChangeBatch> {
     let placed = await this.sync(signal);
     if (signal.aborted) return makeBatch([]);
     // New watches are a step of their own: the caller learns at once that they are in place.
     if (!placed && !this.queue.length) {
-      await this.waitForBatch(signal);
+      await this.waitForBatch(signal, untilChange);
       // Watches added while we waited are placed now, not a `timeout` later.
       if (!signal.aborted && this.watches.version !== this.syncedVersion) placed = await this.sync(signal);
     }
@@ -156,7 +159,13 @@ export class WatchfilesReloader extends BaseReloader {
     wake?.();
   }
 
-  private waitForBatch(signal: AbortSignal): Promise<void> {
+  /**
+   * Until a batch is queued, new watches, stop(), or `timeout`. With `untilChange` there is no timeout (an
+   * idle reloader then never wakes; roots that do not exist yet are the watcher's to look for), unless a
+   * root was refused (a file stands on its path): that is tried again once per `timeout`.
+   */
+  private waitForBatch(signal: AbortSignal, untilChange: boolean): Promise<void> {
+    const forever = untilChange && !this.refused;
     return new Promise((resolve) => {
       // Watches changed since the sync (before this wait could be woken): place them first.
       if (this.watches.version !== this.syncedVersion) return resolve();
@@ -166,8 +175,9 @@ export class WatchfilesReloader extends BaseReloader {
         if (this.wake === done) this.wake = undefined;
         resolve();
       };
-      // Ref'd on purpose: the subscriptions are not persistent, a running reloader keeps Node alive.
-      const timer = setTimeout(done, this.timeout);
+      // Ref'd on purpose: the subscriptions are not persistent, a running reloader keeps Node alive. Without
+      // a timeout, an interval as long as setTimeout allows does that and never fires in practice.
+      const timer = forever ? setInterval(() => {}, 2 ** 31 - 1) : setTimeout(done, this.timeout);
       this.wake = done;
       signal.addEventListener('abort', done, { once: true });
     });

@@ -13,7 +13,7 @@
  * whose digests are then forgotten. A file that was not hashed is forgotten rather than kept with an old
  * digest, so a change is never dropped against stale content.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import { makeBatch } from '../watch/batch.js';
 import { Change, type ChangeBatch, type FileChange } from '../watch/types.js';
@@ -94,11 +94,18 @@ export class ContentMemo {
       const st = fs.statSync(file, { throwIfNoEntry: false });
       if (!st?.isFile() || st.size > this.maxFileBytes) return undefined;
       const bytes = fs.readFileSync(file);
-      const digest = createHash('sha1').update(bytes).digest('base64');
+      const digest = sha1().update(bytes).digest('base64');
       if (prefix === undefined || prefix >= bytes.length) return { digest, size: bytes.length };
-      return { digest, size: bytes.length, prefixDigest: createHash('sha1').update(bytes.subarray(0, prefix)).digest('base64') };
+      return { digest, size: bytes.length, prefixDigest: sha1().update(bytes.subarray(0, prefix)).digest('base64') };
     } catch {
       return undefined; // unreadable or gone: counts as a change
     }
   }
+}
+
+// node:crypto loads at the first digest, not with the library: it costs about 1 MB of RSS to load.
+let crypto: typeof import('node:crypto') | undefined;
+function sha1() {
+  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return crypto.createHash('sha1');
 }

@@ -4,7 +4,8 @@
 
 #![deny(clippy::all)]
 
-mod filter;
+// Public so the export is reachable in every build (the napi registration is not part of test builds).
+pub mod filter;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};

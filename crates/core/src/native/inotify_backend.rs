@@ -27,17 +27,25 @@ const MASK: WatchMask = WatchMask::ATTRIB
     .union(WatchMask::DELETE_SELF)
     .union(WatchMask::MOVE_SELF);
 
-/// One `Arc<Path>` per watched directory, shared by both maps (a big tree has one per directory).
-type Paths = Arc<Mutex<HashMap<WatchDescriptor, Arc<Path>>>>;
+/// A watched directory's kernel watch: its descriptor, the path that names its events, and how many watched
+/// paths hold it. The kernel gives one descriptor per inode, so while a renamed directory's events are still
+/// queued its old and new paths can share one: the newest path names the descriptor's events, and the kernel
+/// watch is removed only when no path holds it any more.
+struct Watch {
+    wd: WatchDescriptor,
+    path: Arc<Path>,
+    holders: u32,
+}
+
+/// Every watch by descriptor number, shared with the reader thread (which names events by it). One map for
+/// the descriptor, the name and the count, because a big tree has one of each per directory.
+type ByWd = Arc<Mutex<HashMap<i32, Watch>>>;
 
 pub struct InotifyBackend {
     watches: Watches,
-    /// Each watched path's descriptor. The kernel gives one descriptor per inode, so while a renamed
-    /// directory's events are still queued its old and new paths can share one: the newest path names the
-    /// descriptor's events, and the kernel watch is removed only when no path holds it any more.
-    by_path: HashMap<Arc<Path>, WatchDescriptor>,
-    holders: HashMap<WatchDescriptor, usize>,
-    paths: Paths,
+    /// Each watched path's descriptor number; the path is the same `Arc` as its `Watch`'s when it names it.
+    by_path: HashMap<Arc<Path>, i32>,
+    by_wd: ByWd,
     /// The pipe's write end: a byte on it (or its closing) wakes the reader to stop.
     stop: OwnedFd,
     reader: Option<JoinHandle<()>>,
@@ -49,20 +57,13 @@ impl InotifyBackend {
         let watches = inotify.watches();
         let (wake, stop) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::from(e)), None))?;
-        let paths: Paths = Arc::default();
-        let reader_paths = paths.clone();
+        let by_wd: ByWd = Arc::default();
+        let reader_by_wd = by_wd.clone();
         let reader = std::thread::Builder::new()
             .name("watchfiles-inotify".into())
-            .spawn(move || read_loop(inotify, wake, reader_paths, emit))
+            .spawn(move || read_loop(inotify, wake, reader_by_wd, emit))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
-        Ok(InotifyBackend {
-            watches,
-            by_path: HashMap::new(),
-            holders: HashMap::new(),
-            paths,
-            stop,
-            reader: Some(reader),
-        })
+        Ok(InotifyBackend { watches, by_path: HashMap::new(), by_wd, stop, reader: Some(reader) })
     }
 }
 
@@ -73,49 +74,52 @@ impl super::OsWatcher for InotifyBackend {
         }
         // Only a directory (one replaced by a file since the walk read it fails with ENOTDIR, and is skipped).
         let wd = self.watches.add(dir, MASK | WatchMask::ONLYDIR).map_err(|e| add_error(&e, dir))?;
-        let dir: Arc<Path> = Arc::from(dir);
-        let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
-        match paths.get(&wd) {
-            // The descriptor is already another path's, and that path still is this directory: `dir` reached
-            // it through a symlink (made in a race with the walk). Its events keep the first path's name.
-            Some(other) if **other != *dir && same_directory(other, &dir) => {}
-            // New, or the old path is gone (a rename whose events are still queued): the new name wins.
-            _ => {
-                paths.insert(wd.clone(), dir.clone());
+        let id = wd.get_watch_descriptor_id();
+        let mut by_wd = self.by_wd.lock().unwrap_or_else(|p| p.into_inner());
+        let dir: Arc<Path> = match by_wd.get_mut(&id) {
+            Some(w) => {
+                w.holders += 1;
+                // The descriptor is already another path's, and that path still is this directory: `dir`
+                // reached it through a symlink (made in a race with the walk). Its events keep the first
+                // path's name. Otherwise the old path is gone (a rename whose events are still queued): the
+                // new name wins.
+                if *w.path != *dir && same_directory(&w.path, dir) {
+                    Arc::from(dir)
+                } else {
+                    w.wd = wd;
+                    w.path = Arc::from(dir);
+                    w.path.clone()
+                }
             }
-        }
-        drop(paths);
-        *self.holders.entry(wd.clone()).or_default() += 1;
-        self.by_path.insert(dir, wd);
+            None => {
+                let path: Arc<Path> = Arc::from(dir);
+                by_wd.insert(id, Watch { wd, path: path.clone(), holders: 1 });
+                path
+            }
+        };
+        drop(by_wd);
+        self.by_path.insert(dir, id);
         Ok(())
     }
 
     fn unwatch(&mut self, dir: &Path) {
-        let Some(wd) = self.by_path.remove(dir) else { return };
-        let left = match self.holders.get_mut(&wd) {
-            Some(n) => {
-                *n -= 1;
-                *n
-            }
-            None => 0,
-        };
-        let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
-        if left > 0 {
+        let Some(id) = self.by_path.remove(dir) else { return };
+        let mut by_wd = self.by_wd.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(w) = by_wd.get_mut(&id) else { return };
+        w.holders = w.holders.saturating_sub(1);
+        if w.holders > 0 {
             // Another path holds this inode's watch (the directory's new name): its events keep that name.
-            if paths.get(&wd).is_some_and(|p| **p == *dir) {
-                if let Some(other) = self.by_path.iter().find(|(_, w)| **w == wd).map(|(p, _)| p.clone()) {
-                    paths.insert(wd, other);
+            if *w.path == *dir {
+                if let Some(other) = self.by_path.iter().find(|(_, i)| **i == id).map(|(p, _)| p.clone()) {
+                    w.path = other;
                 }
             }
             return;
         }
-        self.holders.remove(&wd);
-        if paths.get(&wd).is_some_and(|p| **p == *dir) {
-            paths.remove(&wd);
-        }
-        drop(paths);
+        let Some(w) = by_wd.remove(&id) else { return };
+        drop(by_wd);
         // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
-        let _ = self.watches.remove(wd);
+        let _ = self.watches.remove(w.wd);
     }
 
     fn watch_count(&self) -> usize {
@@ -134,7 +138,7 @@ impl Drop for InotifyBackend {
 }
 
 /// Reads until the stop pipe wakes it (the pipe's read end closes when the thread ends).
-fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
+fn read_loop(mut inotify: Inotify, wake: OwnedFd, by_wd: ByWd, emit: Emit) {
     // 64 KiB: a burst is read in few syscalls, so the kernel queue rarely fills.
     let mut buffer = vec![0u8; 64 * 1024];
     let mut pending_from: Option<(u32, PathBuf)> = None;
@@ -159,7 +163,7 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
                     break 'outer;
                 }
             };
-            let paths_now = paths.lock().unwrap_or_else(|p| p.into_inner());
+            let paths_now = by_wd.lock().unwrap_or_else(|p| p.into_inner());
             let mut out = Vec::new();
             let mut forget = Vec::new();
             for ev in events {
@@ -170,13 +174,13 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
                 if ev.mask.contains(EventMask::IGNORED) {
                     // A watch we removed ourselves is unmapped first; one still mapped was dropped by the kernel:
                     // the directory it watched is gone, even if another now stands at that path.
-                    if let Some(dir) = paths_now.get(&ev.wd) {
-                        out.push(RawEvent::Unwatched(dir.to_path_buf()));
+                    if let Some(w) = paths_now.get(&ev.wd.get_watch_descriptor_id()) {
+                        out.push(RawEvent::Unwatched(w.path.to_path_buf()));
                     }
-                    forget.push(ev.wd.clone());
+                    forget.push(ev.wd.get_watch_descriptor_id());
                     continue;
                 }
-                let Some(dir) = paths_now.get(&ev.wd) else { continue };
+                let Some(dir) = paths_now.get(&ev.wd.get_watch_descriptor_id()).map(|w| &w.path) else { continue };
                 let path = match ev.name {
                     Some(name) => dir.join(name),
                     None => dir.to_path_buf(),
@@ -185,9 +189,9 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, paths: Paths, emit: Emit) {
             }
             drop(paths_now);
             if !forget.is_empty() {
-                let mut p = paths.lock().unwrap_or_else(|p| p.into_inner());
-                for wd in forget {
-                    p.remove(&wd);
+                let mut p = by_wd.lock().unwrap_or_else(|p| p.into_inner());
+                for id in forget {
+                    p.remove(&id);
                 }
             }
             for e in out {

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
+use inotify::{EventMask, Inotify, WatchMask, Watches};
 use rustix::event::{poll, PollFd, PollFlags};
+use rustix::fs::inotify::{add_watch, remove_watch, WatchFlags};
 use rustix::io::Errno;
 
 use super::{Emit, RawEvent};
@@ -27,22 +28,26 @@ const MASK: WatchMask = WatchMask::ATTRIB
     .union(WatchMask::DELETE_SELF)
     .union(WatchMask::MOVE_SELF);
 
-/// A watched directory's kernel watch: its descriptor, the path that names its events, and how many watched
-/// paths hold it. The kernel gives one descriptor per inode, so while a renamed directory's events are still
-/// queued its old and new paths can share one: the newest path names the descriptor's events, and the kernel
-/// watch is removed only when no path holds it any more.
+/// A watched directory's kernel watch (by its descriptor number): the path that names its events, and how
+/// many watched paths hold it. The kernel gives one descriptor per inode, so while a renamed directory's
+/// events are still queued its old and new paths can share one: the newest path names the descriptor's
+/// events, and the kernel watch is removed only when no path holds it any more.
 struct Watch {
-    wd: WatchDescriptor,
     path: Arc<Path>,
     holders: u32,
 }
 
 /// Every watch by descriptor number, shared with the reader thread (which names events by it). One map for
-/// the descriptor, the name and the count, because a big tree has one of each per directory.
+/// the name and the count, keyed by the bare number, because a big tree has one of each per directory.
 type ByWd = Arc<Mutex<HashMap<i32, Watch>>>;
 
 pub struct InotifyBackend {
-    watches: Watches,
+    /// The inotify instance's descriptor. Watches are added and removed by number through it, so no
+    /// `inotify::WatchDescriptor` (a number and a weak reference) is kept per directory.
+    fd: RawFd,
+    /// Holds the instance open while the backend lives (the reader thread owns the `Inotify`); this is what
+    /// keeps `fd` valid. Not duplicated: one watcher is one inotify descriptor.
+    _open: Watches,
     /// Each watched path's descriptor number; the path is the same `Arc` as its `Watch`'s when it names it.
     by_path: HashMap<Arc<Path>, i32>,
     by_wd: ByWd,
@@ -54,7 +59,7 @@ pub struct InotifyBackend {
 impl InotifyBackend {
     pub fn new(emit: Emit) -> Result<InotifyBackend, WatchError> {
         let inotify = Inotify::init().map_err(|e| init_error(&e))?;
-        let watches = inotify.watches();
+        let (fd, open) = (inotify.as_raw_fd(), inotify.watches());
         let (wake, stop) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::from(e)), None))?;
         let by_wd: ByWd = Arc::default();
@@ -63,7 +68,14 @@ impl InotifyBackend {
             .name("watchfiles-inotify".into())
             .spawn(move || read_loop(inotify, wake, reader_by_wd, emit))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
-        Ok(InotifyBackend { watches, by_path: HashMap::new(), by_wd, stop, reader: Some(reader) })
+        Ok(InotifyBackend { fd, _open: open, by_path: HashMap::new(), by_wd, stop, reader: Some(reader) })
+    }
+}
+
+impl InotifyBackend {
+    fn inotify_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: `_open` keeps the inotify descriptor open for as long as `self` lives.
+        unsafe { BorrowedFd::borrow_raw(self.fd) }
     }
 }
 
@@ -73,8 +85,8 @@ impl super::OsWatcher for InotifyBackend {
             return Ok(());
         }
         // Only a directory (one replaced by a file since the walk read it fails with ENOTDIR, and is skipped).
-        let wd = self.watches.add(dir, MASK | WatchMask::ONLYDIR).map_err(|e| add_error(&e, dir))?;
-        let id = wd.get_watch_descriptor_id();
+        let flags = WatchFlags::from_bits_retain((MASK | WatchMask::ONLYDIR).bits());
+        let id = add_watch(self.inotify_fd(), dir, flags).map_err(|e| add_error(&io::Error::from(e), dir))?;
         let mut by_wd = self.by_wd.lock().unwrap_or_else(|p| p.into_inner());
         let dir: Arc<Path> = match by_wd.get_mut(&id) {
             Some(w) => {
@@ -86,14 +98,13 @@ impl super::OsWatcher for InotifyBackend {
                 if *w.path != *dir && same_directory(&w.path, dir) {
                     Arc::from(dir)
                 } else {
-                    w.wd = wd;
                     w.path = Arc::from(dir);
                     w.path.clone()
                 }
             }
             None => {
                 let path: Arc<Path> = Arc::from(dir);
-                by_wd.insert(id, Watch { wd, path: path.clone(), holders: 1 });
+                by_wd.insert(id, Watch { path: path.clone(), holders: 1 });
                 path
             }
         };
@@ -116,10 +127,10 @@ impl super::OsWatcher for InotifyBackend {
             }
             return;
         }
-        let Some(w) = by_wd.remove(&id) else { return };
+        by_wd.remove(&id);
         drop(by_wd);
         // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
-        let _ = self.watches.remove(w.wd);
+        let _ = remove_watch(self.inotify_fd(), id);
     }
 
     fn watch_count(&self) -> usize {

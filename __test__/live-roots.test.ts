@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NativeEvent } from '../src/watch/addon.js';
 import { removeDir, tempDir, waitFor } from './helpers/fs.js';
+import { inotifyInstances } from './helpers/sysctl.js';
 
 const binding = createRequire(import.meta.url)('../index.cjs') as typeof import('../index.js');
 let dir: string;
@@ -17,14 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => removeDir(dir));
 
-const inotifyFds = () =>
-  fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:inotify';
-    } catch {
-      return false;
-    }
-  }).length;
+const inotifyFds = inotifyInstances;
 
 describe('live roots on one native watcher', () => {
   it('adds a root (its content the baseline), removes one, and keeps one inotify instance throughout', async () => {

@@ -11,16 +11,9 @@ import { watch as chokidarWatch } from '../src/chokidar/index.js';
 import { loadNative } from '../src/watch/addon.js';
 import { Recorder } from './chokidar-helpers.js';
 import { removeDir, tempDir, waitFor, write } from './helpers/fs.js';
+import { inotifyInstances } from './helpers/sysctl.js';
 
-/** The inotify instances this process holds. */
-const inotifyFds = () =>
-  fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:inotify';
-    } catch {
-      return false;
-    }
-  }).length;
+const inotifyFds = inotifyInstances;
 
 const linuxNative = process.platform === 'linux' && !!loadNative();
 

@@ -34,3 +34,14 @@ export function watchesInUse(): number {
   }
   return used;
 }
+
+/** The inotify instances this process holds (one per OS watcher). */
+export function inotifyInstances(): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:inotify';
+    } catch {
+      return false; // closed while we looked
+    }
+  }).length;
+}

@@ -7,13 +7,13 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { DefaultFilter } from '../watch/filters.js';
+import { DefaultFilter, isUnder } from '../watch/filters.js';
+import { isDirectory, nearestDirectory } from '../watch/root-set.js';
 import { subscribe } from '../watch/subscribe.js';
 import { Change, type ChangeBatch, type Subscription, type WatchOptions } from '../watch/types.js';
 import { compileIgnored, type IgnoreMatcher } from './ignored.js';
 import { resolveChokidarOptions } from './options.js';
 import { unionGlobScope } from './glob-scope.js';
-import { isUnder } from '../watch/filters.js';
 import { displayPath, isGlobPath, normalizeUserPath, resolveRoot, type Root } from './paths.js';
 import { PendingUnlinks } from './pending-unlinks.js';
 import { SubscriptionSet, type WatchTarget } from './subscriptions.js';
@@ -504,19 +504,4 @@ function unifyPaths(paths: unknown): string[] {
     throw new TypeError(`Non-string provided as watch path: ${String(paths)}`);
   }
   return list as string[];
-}
-
-/** `dir` when it is a directory, else the nearest directory above it. */
-function nearestDirectory(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (isDirectory(d) || path.dirname(d) === d) return d;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -98,13 +98,13 @@ function existingFirst(roots: ReadonlyMap<string, boolean>): Array<[string, bool
 }
 
 /** `dir` when it is a directory, else the nearest directory above it. */
-function nearestDirectory(dir: string): string {
+export function nearestDirectory(dir: string): string {
   for (let d = dir; ; d = path.dirname(d)) {
     if (isDirectory(d) || path.dirname(d) === d) return d;
   }
 }
 
-function isDirectory(p: string): boolean {
+export function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
   } catch {

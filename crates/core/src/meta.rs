@@ -13,6 +13,21 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// The kind of a directory entry or of metadata, as std reports it (not following symlinks if it did not).
+    pub fn of(ft: std::fs::FileType) -> Kind {
+        if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Meta {
     pub kind: Kind,
@@ -36,16 +51,7 @@ impl Meta {
     }
 
     pub fn from_metadata(m: &Metadata) -> Meta {
-        let ft = m.file_type();
-        let kind = if ft.is_dir() {
-            Kind::Dir
-        } else if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_file() {
-            Kind::File
-        } else {
-            Kind::Other
-        };
+        let kind = Kind::of(m.file_type());
         let mtime_ns = match m.modified() {
             Ok(t) => match t.duration_since(UNIX_EPOCH) {
                 Ok(d) => d.as_nanos() as i64,

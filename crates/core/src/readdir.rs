@@ -74,17 +74,7 @@ impl DirReader {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub fn read(&mut self, dir: &Path, each: &mut dyn FnMut(&OsStr, Hint, Stat)) -> io::Result<()> {
         for entry in std::fs::read_dir(dir)?.flatten() {
-            let kind = entry.file_type().ok().map(|ft| {
-                if ft.is_dir() {
-                    Kind::Dir
-                } else if ft.is_symlink() {
-                    Kind::Symlink
-                } else if ft.is_file() {
-                    Kind::File
-                } else {
-                    Kind::Other
-                }
-            });
+            let kind = entry.file_type().ok().map(Kind::of);
             each(&entry.file_name(), Hint { kind, ino: ino(&entry) }, &StdEntry(&entry));
         }
         Ok(())

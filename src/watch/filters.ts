@@ -60,8 +60,8 @@ export function compileFilter(rules: FilterRules): IgnorePredicate {
   const pathGlobs: RegExp[] = [];
   for (const glob of [...rules.ignoreEntries, ...rules.ignore]) {
     const trimmed = glob.replace(/\/+$/, '');
-    if (trimmed.includes('/')) pathGlobs.push(globToRegExp(trimmed.replace(/^\/+/, '')));
-    else nameGlobs.push(globToRegExp(trimmed));
+    if (trimmed.includes('/')) pathGlobs.push(globToRegExp(trimmed.replace(/^\/+/, ''), glob));
+    else nameGlobs.push(globToRegExp(trimmed, glob));
   }
   const matchName = anyOf(nameGlobs);
   const matchPath = anyOf(pathGlobs);

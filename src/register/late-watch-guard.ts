@@ -4,10 +4,12 @@
  * (StatReloader), which takes its baseline then: an edit made in between would be the baseline, not a
  * change, and the server would keep running stale code. So each reported file is stamped on arrival and
  * checked again once the reloader has surely caught up; an edit whose mtime falls inside that window is
- * reported here. Later edits are the reloader's to see. A restart cancels pending checks: the new child
+ * reported here. The window opens when the child resolved the file, not when its report arrived: the
+ * report leaves after the module graph has run, and an edit can come before it. Later edits are the reloader's to see. A restart cancels pending checks: the new child
  * loads every file afresh and reports them again.
  */
 import fs from 'node:fs';
+import { MTIME_SLACK_MS } from '../run/content-memo.js';
 import { makeBatch } from '../watch/batch.js';
 import { Change, type ChangeBatch } from '../watch/types.js';
 
@@ -25,7 +27,8 @@ export class LateWatchGuard {
     private readonly onMissed: (changes: ChangeBatch) => void,
   ) {}
 
-  track(files: readonly string[]): void {
+  /** `resolvedAt`: when the child resolved the first of `files` (older children do not say). */
+  track(files: readonly string[], resolvedAt?: number): void {
     const arrived = Date.now();
     const stamps = new Map<string, Stamp>();
     for (const file of files) {
@@ -35,7 +38,7 @@ export class LateWatchGuard {
     if (!stamps.size) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.check(stamps, arrived);
+      this.check(stamps, arrived, resolvedAt);
     }, this.catchUpMs * 2);
     timer.unref();
     this.timers.add(timer);
@@ -47,11 +50,16 @@ export class LateWatchGuard {
     this.timers.clear();
   }
 
-  private check(stamps: Map<string, Stamp>, arrived: number): void {
+  private check(stamps: Map<string, Stamp>, arrived: number, resolvedAt: number | undefined): void {
     const missed = [];
     for (const [file, before] of stamps) {
       const now = stat(file);
-      const changed = !now || now.mtimeMs !== before.mtimeMs || now.size !== before.size;
+      const changed =
+        !now ||
+        now.mtimeMs !== before.mtimeMs ||
+        now.size !== before.size ||
+        // Edited after the child resolved it but before its report arrived (the stamp above is already the edit).
+        (resolvedAt !== undefined && now.mtimeMs > resolvedAt - MTIME_SLACK_MS);
       // Only edits made before the reloader could have had its baseline; a missing file is the reloader's 'deleted'.
       if (now && changed && now.mtimeMs <= arrived + this.catchUpMs) missed.push({ change: Change.modified, path: file });
     }

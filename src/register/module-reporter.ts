@@ -13,13 +13,14 @@ import type { ModulesMessage } from './protocol.js';
 const INSTALLED = Symbol.for('watchfiles-node.register.reporter');
 
 // Runs on the loader thread (off-thread on Node 20+): it cannot reach process.send, so it posts each
-// resolved file URL to the main thread over the port it was given in `data`.
+// resolved file URL, with when it was resolved, to the main thread over the port it was given in `data`.
+// The main thread reads the port only after the module graph has run, so the time must be taken here.
 const RESOLVE_HOOK = `
 let port;
 export function initialize(data) { port = data.port; }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  if (port && result.url.startsWith('file:') && !result.url.includes('/node_modules/')) port.postMessage(result.url);
+  if (port && result.url.startsWith('file:') && !result.url.includes('/node_modules/')) port.postMessage([result.url, Date.now()]);
   return result;
 }
 `;
@@ -31,22 +32,25 @@ export function installModuleReporter(): void {
 
   const known = new Set<string>();
   let pending: string[] = [];
+  let firstResolved = Infinity;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (!pending.length || !process.connected) return;
-    const message: ModulesMessage = { type: 'watchfiles:modules', files: pending };
+    const message: ModulesMessage = { type: 'watchfiles:modules', files: pending, resolvedAt: firstResolved };
     pending = [];
+    firstResolved = Infinity;
     try {
       process.send!(message);
     } catch {
       // The supervisor is gone; 'disconnect' below deals with that.
     }
   };
-  const report = (file: string) => {
+  const report = (file: string, resolvedAt: number) => {
     if (known.has(file) || !path.isAbsolute(file) || file.includes(`${path.sep}node_modules${path.sep}`)) return;
     known.add(file);
     pending.push(file);
+    firstResolved = Math.min(firstResolved, resolvedAt);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush).unref();
@@ -75,14 +79,16 @@ export function installModuleReporter(): void {
   process.channel?.unref();
 }
 
-function hookCommonJs(report: (file: string) => void): void {
+type Report = (file: string, resolvedAt: number) => void;
+
+function hookCommonJs(report: Report): void {
   const Module = createRequire(import.meta.url)('node:module') as {
     _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string;
   };
   const original = Module._resolveFilename;
   Module._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]) {
     const filename = original.call(this, request, ...rest);
-    report(filename);
+    report(filename, Date.now());
     return filename;
   };
 }
@@ -92,7 +98,7 @@ interface ResolveResult {
 }
 type SyncResolve = (specifier: string, context: unknown, next: (s: string, c: unknown) => ResolveResult) => ResolveResult;
 
-function hookEsm(report: (file: string) => void): MessagePort | undefined {
+function hookEsm(report: Report): MessagePort | undefined {
   const nodeModule = createRequire(import.meta.url)('node:module') as {
     register?: typeof registerFn;
     registerHooks?: (hooks: { resolve: SyncResolve }) => unknown;
@@ -102,7 +108,7 @@ function hookEsm(report: (file: string) => void): MessagePort | undefined {
     nodeModule.registerHooks({
       resolve(specifier, context, next) {
         const result = next(specifier, context);
-        if (!result.url.includes('/node_modules/')) reportUrl(result.url, report);
+        if (!result.url.includes('/node_modules/')) reportUrl([result.url, Date.now()], report);
         return result;
       },
     });
@@ -111,7 +117,7 @@ function hookEsm(report: (file: string) => void): MessagePort | undefined {
   const register = nodeModule.register;
   if (typeof register !== 'function') return undefined; // Node < 20.6: CommonJS only
   const { port1, port2 } = new MessageChannel();
-  port1.on('message', (url: unknown) => reportUrl(url, report));
+  port1.on('message', (posted: unknown) => reportUrl(posted, report));
   port1.unref();
   register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
     data: { port: port2 },
@@ -120,10 +126,13 @@ function hookEsm(report: (file: string) => void): MessagePort | undefined {
   return port1;
 }
 
-function reportUrl(url: unknown, report: (file: string) => void): void {
-  if (typeof url !== 'string' || !url.startsWith('file:')) return;
+/** `posted`: [file URL, when it was resolved] from a resolve hook. */
+function reportUrl(posted: unknown, report: Report): void {
+  if (!Array.isArray(posted)) return;
+  const [url, resolvedAt] = posted as [unknown, unknown];
+  if (typeof url !== 'string' || !url.startsWith('file:') || typeof resolvedAt !== 'number') return;
   try {
-    report(fileURLToPath(url));
+    report(fileURLToPath(url), resolvedAt);
   } catch {
     // not a local file URL
   }

@@ -13,6 +13,11 @@ export interface ModulesMessage {
   type: 'watchfiles:modules';
   /** Absolute paths of files the child resolved (loaded, or tried to load). */
   files: string[];
+  /**
+   * When the first of them was resolved (ms since the epoch): an edit after it may be one the child did not
+   * load, even if it happened before this message reached the supervisor.
+   */
+  resolvedAt?: number;
 }
 
 export function isModulesMessage(m: unknown): m is ModulesMessage {

@@ -118,8 +118,8 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
         if (!isModulesMessage(message)) return;
         // Files stay watched across restarts: one that failed to load this time is still the one to fix.
         for (const file of message.files) watchLoaded(reloader, file);
-        supervisor.remember(message.files);
-        guard.track(message.files);
+        supervisor.remember(message.files, message.resolvedAt);
+        guard.track(message.files, message.resolvedAt);
       });
       return child;
     },

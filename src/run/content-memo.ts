@@ -73,10 +73,15 @@ export class ContentMemo {
     return { changed: makeBatch(changed, false), same, appended };
   }
 
-  /** Remember the current content of files that are known to be in use (loaded by the child). */
-  remember(files: readonly string[]): void {
+  /**
+   * Remember the current content of files that are known to be in use (loaded by the child). With
+   * `loadedSince` (when the child resolved them), a file modified since then is not remembered: what the child
+   * loaded may be the content before that edit, and remembering the edit would make it look like no change.
+   */
+  remember(files: readonly string[], loadedSince?: number): void {
     for (const file of files) {
       if (this.digests.has(file)) continue; // already current: every change passes through sift()
+      if (loadedSince !== undefined && modifiedSince(file, loadedSince)) continue;
       this.store(file, this.read(file, undefined));
     }
   }
@@ -108,4 +113,17 @@ let crypto: typeof import('node:crypto') | undefined;
 function sha1() {
   crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return crypto.createHash('sha1');
+}
+
+/**
+ * Kernel file times come from a coarse clock that can lag Date.now() by a tick: an edit a few ms after `since`
+ * may carry an mtime just before it. A file written just before `since` is then taken as modified too, which
+ * costs at most one restart that was not needed.
+ */
+export const MTIME_SLACK_MS = 20;
+
+/** True when `file`'s mtime is at or after `since` (less the slack), or it cannot be read. */
+export function modifiedSince(file: string, since: number): boolean {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return !st || st.mtimeMs > since - MTIME_SLACK_MS;
 }

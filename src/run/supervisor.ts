@@ -64,8 +64,8 @@ export class Supervisor {
   }
 
   /** Files the child is known to use (loaded modules): their content is remembered, so a rewrite with the same bytes restarts nothing. */
-  remember(files: readonly string[]): void {
-    this.memo.remember(files);
+  remember(files: readonly string[], loadedSince?: number): void {
+    this.memo.remember(files, loadedSince);
   }
 
   /** A batch from the watcher. */

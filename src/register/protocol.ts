@@ -17,7 +17,7 @@ export interface ModulesMessage {
    * When the first of them was resolved (ms since the epoch): an edit after it may be one the child did not
    * load, even if it happened before this message reached the supervisor.
    */
-  resolvedAt?: number;
+  resolvedAt: number;
 }
 
 export function isModulesMessage(m: unknown): m is ModulesMessage {
@@ -25,7 +25,8 @@ export function isModulesMessage(m: unknown): m is ModulesMessage {
     !!m &&
     typeof m === 'object' &&
     (m as ModulesMessage).type === 'watchfiles:modules' &&
-    Array.isArray((m as ModulesMessage).files)
+    Array.isArray((m as ModulesMessage).files) &&
+    typeof (m as ModulesMessage).resolvedAt === 'number'
   );
 }
 

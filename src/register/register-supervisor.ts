@@ -30,7 +30,8 @@ const LIVERELOAD_ENV = 'WATCHFILES_LIVERELOAD';
 
 // StatReloader only (no native binary): it stats just the loaded files, so a short interval is cheap.
 // WatchfilesReloader places a watch as soon as it is added (modules loaded lazily, a route required on
-// first request), so it needs no short timeout of its own.
+// first request), so it needs no short timeout of its own. Either way, an edit made before a reported file's
+// watch is in place is the late-watch guard's to report.
 const STAT_INTERVAL_MS = 300;
 
 export interface RegisterOptions {
@@ -126,7 +127,7 @@ export function startRegisterSupervisor(o: RegisterOptions): void {
   });
 
   reloader.on('reload', (batch) => supervisor.changed(batch));
-  guard = new LateWatchGuard(STAT_INTERVAL_MS + 100, (batch) => supervisor.changed(batch));
+  guard = new LateWatchGuard(() => reloader.watchesInPlace(), (batch) => supervisor.changed(batch));
   reloader.on('error', (error) => emit({ type: 'error', error }));
   const via = o.handedOn ? ' (handed on through NODE_OPTIONS)' : '';
   log(

@@ -18,6 +18,10 @@ export abstract class BaseReloader extends ReloaderEmitter {
   // One controller per run: stop() aborts it, so every wait in a step returns at once.
   private session = new AbortController();
   private current: Promise<void> | undefined;
+  /** Callers of watchesInPlace(), each with the watch-list version it waits for. */
+  private placedWaiters: { version: number; resolve: () => void }[] = [];
+  /** The watch-list version the last step placed (-1: none since the start or the last stop). */
+  private placedVersion = -1;
 
   /** Watch the files under `dir` that match `glob` (picomatch syntax, `**` for any depth). Relative dirs resolve against the cwd. */
   watchDir(dir: string, glob = '**/*'): this {
@@ -86,6 +90,30 @@ export abstract class BaseReloader extends ReloaderEmitter {
     return this.watches.isWatched(path.resolve(file));
   }
 
+  /**
+   * Resolves once every watch registered before the call is in place: its baseline is taken, and a change
+   * made from then on is reported by a step. A change made before that may be part of the baseline and go
+   * unreported (the register hook checks such files itself, see register/late-watch-guard.ts). Resolves at
+   * the step that places the watches (so only while run() or tick() steps), or at stop().
+   */
+  watchesInPlace(): Promise<void> {
+    const version = this.watches.version;
+    if (version <= this.placedVersion) return Promise.resolve();
+    return new Promise((resolve) => this.placedWaiters.push({ version, resolve }));
+  }
+
+  /** A step placed the watches as they were at `version` (or stop() gave up on them: Infinity). */
+  protected placed(version: number): void {
+    this.placedVersion = Math.max(this.placedVersion, version);
+    if (!this.placedWaiters.length) return;
+    const waiting = [];
+    for (const w of this.placedWaiters) {
+      if (w.version <= version) w.resolve();
+      else waiting.push(w);
+    }
+    this.placedWaiters = waiting;
+  }
+
   /** True between run() and the moment it resolves. */
   get running(): boolean {
     return this.current !== undefined;
@@ -117,6 +145,7 @@ export abstract class BaseReloader extends ReloaderEmitter {
         }
       } finally {
         await this.release();
+        this.unplace();
       }
     })();
     this.current = loop.finally(() => {
@@ -131,6 +160,13 @@ export abstract class BaseReloader extends ReloaderEmitter {
     this.session = new AbortController();
     await this.current?.catch(() => {});
     await this.release();
+    this.unplace();
+  }
+
+  /** The watches are let go (stop, or run() ended): nobody waits for them, and a later run() places them anew. */
+  private unplace(): void {
+    this.placed(Infinity);
+    this.placedVersion = -1;
   }
 
   private async *ticks(signal: AbortSignal, untilChange = false): AsyncGenerator<ChangeBatch, void, void> {

@@ -121,6 +121,7 @@ export class StatReloader extends BaseReloader {
 
   private pass(): ChangeBatch {
     const before = this.snapshot;
+    const version = this.watches.version;
     const seenSeq = this.seenSeq;
     this.seenSeq = this.watches.nextSeq;
     const after = new Map<string, Stamp>();
@@ -145,6 +146,7 @@ export class StatReloader extends BaseReloader {
       }
     }
     this.snapshot = after;
+    this.placed(version);
     return makeBatch(this.settings.followSymlinks ? changes : changes.filter((c) => !this.throughSymlink(c.path)));
   }
 

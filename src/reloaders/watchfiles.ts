@@ -102,6 +102,7 @@ export class WatchfilesReloader extends BaseReloader {
     if (signal.aborted || rootSet !== this.rootSet) return false;
     this.syncedVersion = version;
     this.refused = refused.length > 0;
+    this.placed(version);
     return added.length > 0;
   }
 

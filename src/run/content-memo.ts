@@ -77,12 +77,14 @@ export class ContentMemo {
    * Remember the current content of files that are known to be in use (loaded by the child). With
    * `loadedSince` (when the child resolved them), a file modified since then is not remembered: what the child
    * loaded may be the content before that edit, and remembering the edit would make it look like no change.
+   * The mtime is read after the bytes, on the same descriptor: an edit before the read shows in it.
    */
   remember(files: readonly string[], loadedSince?: number): void {
     for (const file of files) {
       if (this.digests.has(file)) continue; // already current: every change passes through sift()
-      if (loadedSince !== undefined && modifiedSince(file, loadedSince)) continue;
-      this.store(file, this.read(file, undefined));
+      const seen = this.read(file, undefined);
+      if (seen && loadedSince !== undefined && seen.mtimeMs > loadedSince - MTIME_SLACK_MS) continue;
+      this.store(file, seen);
     }
   }
 
@@ -93,20 +95,31 @@ export class ContentMemo {
     if (this.digests.size > this.maxEntries) this.digests.delete(this.digests.keys().next().value!);
   }
 
-  /** The file's digest and size, and the digest of its first `prefix` bytes (to recognise an append). */
-  private read(file: string, prefix: number | undefined): (Seen & { prefixDigest?: string }) | undefined {
+  /**
+   * The file's digest and size, the digest of its first `prefix` bytes (to recognise an append), and its
+   * mtime as it stood once the bytes were read (one descriptor: open, check, read, stat again).
+   */
+  private read(file: string, prefix: number | undefined): (Seen & { prefixDigest?: string; mtimeMs: number }) | undefined {
+    let fd: number | undefined;
     try {
-      const st = fs.statSync(file, { throwIfNoEntry: false });
-      if (!st?.isFile() || st.size > this.maxFileBytes) return undefined;
-      const bytes = fs.readFileSync(file);
+      fd = fs.openSync(file, OPEN_FLAGS);
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || st.size > this.maxFileBytes) return undefined;
+      const bytes = fs.readFileSync(fd);
+      const { mtimeMs } = fs.fstatSync(fd);
       const digest = sha1().update(bytes).digest('base64');
-      if (prefix === undefined || prefix >= bytes.length) return { digest, size: bytes.length };
-      return { digest, size: bytes.length, prefixDigest: sha1().update(bytes.subarray(0, prefix)).digest('base64') };
+      if (prefix === undefined || prefix >= bytes.length) return { digest, size: bytes.length, mtimeMs };
+      return { digest, size: bytes.length, mtimeMs, prefixDigest: sha1().update(bytes.subarray(0, prefix)).digest('base64') };
     } catch {
       return undefined; // unreadable or gone: counts as a change
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 }
+
+// Non-blocking, so a FIFO standing where a file was is not waited on (it is then refused as not a file).
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 // node:crypto loads at the first digest, not with the library: it costs about 1 MB of RSS to load.
 let crypto: typeof import('node:crypto') | undefined;
@@ -121,9 +134,3 @@ function sha1() {
  * costs at most one restart that was not needed.
  */
 export const MTIME_SLACK_MS = 20;
-
-/** True when `file`'s mtime is at or after `since` (less the slack), or it cannot be read. */
-export function modifiedSince(file: string, since: number): boolean {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return !st || st.mtimeMs > since - MTIME_SLACK_MS;
-}

@@ -9,7 +9,9 @@ import path from 'node:path';
 import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWatchSystem, FileEventKind, watchProject, type ProjectWatch } from '../src/typescript/index.js';
+import { loadNative } from '../src/watch/addon.js';
 import { makeTempDir, waitUntil, writeTree } from './chokidar-helpers.js';
+import { inotifyInstances } from './helpers/sysctl.js';
 
 const dirs: string[] = [];
 const closers: Array<() => Promise<void> | void> = [];
@@ -133,5 +135,43 @@ describe('createWatchSystem', () => {
     const dir = makeTempDir('wf-ts-none-');
     dirs.push(dir);
     expect(() => watchProject(ts, path.join(dir, 'nope', 'tsconfig.json'))).toThrow(/no tsconfig.json at/);
+  });
+});
+
+describe.runIf(process.platform === 'linux' && !!loadNative())('createWatchSystem on one watcher', () => {
+  it('recursive directory watches, flat ones and file watches in other directories hold ONE inotify instance, through re-plans', async () => {
+    const dir = makeTempDir('wf-ts-one-');
+    dirs.push(dir);
+    writeTree(dir, { 'deep/a/b.ts': '', 'flat/c.ts': '', 'files/d.ts': '', 'more/e.ts': '' });
+    const before = inotifyInstances();
+    const sys = createWatchSystem(ts.sys);
+    closers.push(() => sys.closeWatchers());
+    const deep: string[] = [];
+    const flat: string[] = [];
+    const files: string[] = [];
+    sys.watchDirectory(path.join(dir, 'deep'), (name) => deep.push(path.relative(dir, name)), true);
+    sys.watchDirectory(path.join(dir, 'flat'), (name) => flat.push(path.relative(dir, name)), false);
+    sys.watchFile(path.join(dir, 'files/d.ts'), (name, kind) => files.push(`${kind} ${path.relative(dir, name)}`));
+    await sys.settled();
+    expect(inotifyInstances() - before).toBe(1);
+
+    fs.writeFileSync(path.join(dir, 'deep/a/b.ts'), 'changed');
+    fs.writeFileSync(path.join(dir, 'flat/new.ts'), 'new');
+    fs.writeFileSync(path.join(dir, 'files/d.ts'), 'changed');
+    await waitUntil(() => deep.includes('deep/a/b.ts') && flat.includes('flat/new.ts') && files.length === 1, 10_000, () => [...deep, ...flat, ...files].join('\n'));
+    expect(files).toEqual([`${FileEventKind.Changed} files/d.ts`]);
+
+    // A re-plan adds a root of each kind (a file in a new directory, a recursive watch) to the same watcher.
+    sys.watchFile(path.join(dir, 'more/e.ts'), (name, kind) => files.push(`${kind} ${path.relative(dir, name)}`));
+    const root: string[] = [];
+    sys.watchDirectory(dir, (name) => root.push(path.relative(dir, name)), true);
+    await sys.settled();
+    expect(inotifyInstances() - before).toBe(1);
+    fs.writeFileSync(path.join(dir, 'more/e.ts'), 'changed');
+    await waitUntil(() => files.length === 2 && root.includes('more/e.ts'), 10_000, () => [...root, ...files].join('\n'));
+    expect(files[1]).toBe(`${FileEventKind.Changed} more/e.ts`);
+
+    await sys.closeWatchers();
+    expect(inotifyInstances()).toBe(before);
   });
 });

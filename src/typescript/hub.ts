@@ -1,13 +1,15 @@
 /**
  * One watcher for all of a TypeScript program's watchFile()/watchDirectory() calls. tsc places one OS
  * watch per file and per directory; here the wanted paths are reduced to a few roots (recursive
- * directories, and the directories holding watched files), watched by at most two core subscriptions
- * (recursive and not), re-planned when the set of roots changes. Changes are then dispatched to the
- * callbacks by path. A path that does not exist yet is watched through its nearest existing ancestor.
+ * directories, and the directories holding watched files), kept on ONE subscription (a RootSet: one
+ * inotify instance, one batching thread) whose roots are added and removed as the plan changes. Changes
+ * are then dispatched to the callbacks by path. A path that does not exist yet is watched through its
+ * nearest existing ancestor: its creation is then an event, not something a poll tick finds later.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultFilter, isUnder } from '../watch/filters.js';
+import { nearestDirectory, RootSet } from '../watch/root-set.js';
 import { subscribe } from '../watch/subscribe.js';
 import { Change, type ChangeBatch, type Subscription, type WatchError } from '../watch/types.js';
 
@@ -39,10 +41,8 @@ interface DirEntry {
   recursive: Set<DirectoryCallback>;
 }
 
-interface Plan {
-  recursive: string[];
-  flat: string[];
-}
+/** Root -> recursive: what the watches need, handed to RootSet.set(). */
+type Plan = Map<string, boolean>;
 
 export interface HubOptions {
   /** Directory names never watched below a recursive root (tsc ignores .git the same way). */
@@ -53,8 +53,7 @@ export interface HubOptions {
 export class WatchHub {
   private readonly files = new Map<string, FileEntry>();
   private readonly dirs = new Map<string, DirEntry>();
-  private subs: { recursive?: Subscription; flat?: Subscription } = {};
-  private planned: Plan = { recursive: [], flat: [] };
+  private readonly rootSet = new RootSet((dir, recursive) => this.subscribe(dir, recursive));
   private replanScheduled = false;
   private planning: Promise<void> = Promise.resolve();
   private closed = false;
@@ -99,9 +98,12 @@ export class WatchHub {
     };
   }
 
-  /** OS watches held now (inotify watches on Linux). */
+  /**
+   * OS watches (inotify watches on Linux) the subscription placed when it started, on its first root: the
+   * core counts no watches later, so the roots added since are not in this number.
+   */
   get watchCount(): number {
-    return (this.subs.recursive?.watchCount ?? 0) + (this.subs.flat?.watchCount ?? 0);
+    return this.rootSet.watchCount;
   }
 
   /** Resolves once the current plan is in place (for tests and benchmarks). */
@@ -119,7 +121,7 @@ export class WatchHub {
     this.files.clear();
     this.dirs.clear();
     await this.planning;
-    await this.swap({ recursive: [], flat: [] });
+    await this.rootSet.close();
   }
 
   // --- planning --------------------------------------------------------------------------------------
@@ -136,8 +138,10 @@ export class WatchHub {
 
   private async replan(): Promise<void> {
     if (this.closed) return;
-    const plan = this.computePlan();
-    if (!samePlan(plan, this.planned)) await this.swap(plan);
+    // Unchanged roots cost nothing: RootSet adds the new ones first, then lets the old ones go.
+    const { refused } = await this.rootSet.set(this.computePlan());
+    // A root that vanished between the plan and its watch: plan again from what exists now.
+    if (refused.length) this.scheduleReplan();
     // What changed while no watch covered it (before the plan was in place): tell tsc now.
     this.catchUp();
   }
@@ -146,7 +150,7 @@ export class WatchHub {
     const memo = new Map<string, string>();
     const nearestExisting = (p: string) => {
       let hit = memo.get(p);
-      if (hit === undefined) memo.set(p, (hit = nearestExistingDir(p)));
+      if (hit === undefined) memo.set(p, (hit = nearestDirectory(p)));
       return hit;
     };
     const recursive = minimalRoots(
@@ -159,33 +163,23 @@ export class WatchHub {
       const dir = nearestExisting(path.dirname(p));
       if (!covered(dir)) flat.add(dir);
     }
-    return { recursive, flat: [...flat].filter((p) => !covered(p)).sort() };
+    const plan: Plan = new Map(recursive.map((r) => [r, true]));
+    for (const p of [...flat].sort()) if (!covered(p)) plan.set(p, false);
+    return plan;
   }
 
-  /** Starts the subscriptions for `plan`, then closes the old ones (overlap rather than a gap). */
-  private async swap(plan: Plan): Promise<void> {
-    const old = this.subs;
-    const next: typeof this.subs = {};
-    const start = async (roots: string[], recursive: boolean) => {
-      if (!roots.length) return undefined;
-      return subscribe(roots, (batch) => this.dispatch(batch), {
-        step: STEP_MS,
-        debounce: DEBOUNCE_MS,
-        recursive,
-        filter: new DefaultFilter({ ignoreDirs: this.options.ignoreDirs ?? ['.git'], ignoreEntityPatterns: [] }),
-        vcsSettle: false,
-        onLimit: 'poll',
-        ignorePermissionDenied: true,
-        onError: (e: WatchError) => this.report(e),
-      });
-    };
-    const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-    next.recursive = same(plan.recursive, this.planned.recursive) ? old.recursive : await start(plan.recursive, true);
-    next.flat = same(plan.flat, this.planned.flat) ? old.flat : await start(plan.flat, false);
-    this.subs = next;
-    this.planned = plan;
-    if (old.recursive && old.recursive !== next.recursive) await old.recursive.close();
-    if (old.flat && old.flat !== next.flat) await old.flat.close();
+  /** The one subscription, started on the RootSet's first root; the others are added to it. */
+  private subscribe(dir: string, recursive: boolean): Promise<Subscription> {
+    return subscribe(dir, (batch) => this.dispatch(batch), {
+      step: STEP_MS,
+      debounce: DEBOUNCE_MS,
+      recursive,
+      filter: new DefaultFilter({ ignoreDirs: this.options.ignoreDirs ?? ['.git'], ignoreEntityPatterns: [] }),
+      vcsSettle: false,
+      onLimit: 'poll',
+      ignorePermissionDenied: true,
+      onError: (e: WatchError) => this.report(e),
+    });
   }
 
   // --- dispatch ------------------------------------------------------------------------------------
@@ -262,28 +256,10 @@ function mtimeOf(abs: string): number | undefined {
   }
 }
 
-/** `p` if it exists as a directory, else its nearest existing ancestor. */
-function nearestExistingDir(p: string): string {
-  for (let dir = p; ; ) {
-    try {
-      if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return dir;
-    } catch {
-      // unreadable: go up
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return dir;
-    dir = up;
-  }
-}
-
 /** Sorted, without any path that lies below another. */
 function minimalRoots(paths: string[]): string[] {
   const sorted = [...new Set(paths)].sort();
   const out: string[] = [];
   for (const p of sorted) if (!out.some((r) => isUnder(r, p))) out.push(p);
   return out;
-}
-
-function samePlan(a: Plan, b: Plan): boolean {
-  return a.recursive.join('\0') === b.recursive.join('\0') && a.flat.join('\0') === b.flat.join('\0');
 }

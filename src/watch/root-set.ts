@@ -35,6 +35,11 @@ export class RootSet {
     return this.subscription?.backend ?? '';
   }
 
+  /** OS watches the subscription placed when it started (on its first root); 0 before. */
+  get watchCount(): number {
+    return this.subscription?.watchCount ?? 0;
+  }
+
   get started(): boolean {
     return this.subscription !== undefined;
   }

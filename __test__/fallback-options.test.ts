@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Change, getReloader, runProcess, StatReloader, subscribe, type ChangeBatch, type Subscription } from '../src/index.js';
 import { removeDir, tempDir, waitFor, write } from './helpers/fs.js';
+import { git, gitAsync } from './helpers/git.js';
 
 beforeAll(() => {
   process.env.WATCHFILES_NO_NATIVE = '1';
@@ -115,6 +116,58 @@ describe('the JS poller', () => {
     const wrote = Date.now();
     await waitFor(() => capped.paths().includes(path.join(dir, 'y')), 'the batch after vcsSettleTimeout');
     expect(capped.batches[0]!.at - wrote).toBeGreaterThanOrEqual(300);
+  });
+
+  /**
+   * A repository (in `outside`) on two branches that differ in 200 files, on `main`. The three `.slow` files
+   * take 0.3 s each to check out (a smudge filter), so a checkout spans many polls and steps, as a big one
+   * does on a cold disk.
+   */
+  function twoBranchRepo(): void {
+    git(outside, 'init', '-q');
+    write(path.join(outside, '.gitattributes'), '*.slow filter=slow\n');
+    const files = (tag: string) => {
+      for (let i = 0; i < 200; i++) write(path.join(outside, `pkg${i % 10}`, `f${i}.js`), `${tag}${i}`);
+      for (let i = 0; i < 3; i++) write(path.join(outside, `pkg${i * 4}`, `z${i}.slow`), `${tag}${i}`);
+    };
+    files('a');
+    git(outside, 'add', '-A');
+    git(outside, 'commit', '-qm', 'a');
+    git(outside, 'checkout', '-qb', 'other');
+    files('b');
+    git(outside, 'commit', '-qam', 'b');
+    git(outside, 'checkout', '-q', 'main');
+  }
+
+  /** Batches holding a change in the repository, after a slow `git checkout other` in a root added to the poller. */
+  async function checkoutInAddedRoot(vcsSettle: boolean): Promise<number> {
+    twoBranchRepo();
+    const { batches, sub, paths } = await poller({ step: 30, vcsSettle, vcsSettleTimeout: 20_000 });
+    await sub.addRoot(outside);
+    await gitAsync(outside, '-c', 'filter.slow.smudge=sleep 0.3; cat', '-c', 'filter.slow.clean=cat', 'checkout', '-q', 'other');
+    const inRepo = (p: string) => p.startsWith(path.join(outside, 'pkg'));
+    await waitFor(() => new Set(paths().filter(inRepo)).size === 203, 'the 203 files of the checkout', 20_000);
+    return batches.filter((b) => b.batch.some((c) => inRepo(c.path))).length;
+  }
+
+  it('vcsSettle follows roots added later: a git checkout in a root given to addRoot() is one batch', async () => {
+    expect(await checkoutInAddedRoot(true)).toBe(1);
+  }, 60_000);
+
+  it('without vcsSettle the same checkout arrives in several batches (what the probe of the added root prevents)', async () => {
+    expect(await checkoutInAddedRoot(false)).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('vcsSettle follows removeRoot(): a repository that is no root any more holds no batch', async () => {
+    git(outside, 'init', '-q');
+    const { batches, sub, paths } = await poller({ step: 30, vcsSettleTimeout: 60_000 });
+    await sub.addRoot(outside);
+    write(path.join(outside, '.git', 'index.lock')); // a git operation under way in the added root
+    write(path.join(dir, 'held'));
+    await sleep(800); // many polls and steps: held while the added root's repository is busy
+    expect(batches).toEqual([]);
+    await sub.removeRoot(outside);
+    await waitFor(() => paths().includes(path.join(dir, 'held')), 'the batch, once the busy repository is no root');
   });
 
   it('followSymlinks: a symlinked directory is followed (each real directory once, loops end), and not with false', async () => {

@@ -1,5 +1,5 @@
 /** A real git repository in a temp dir, driven with the git command line. */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 const env = {
   ...process.env,
@@ -11,11 +11,15 @@ const env = {
   HOME: '/nonexistent',
 };
 
+const defaults = ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false'];
+
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-    cwd,
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return execFileSync('git', [...defaults, ...args], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The same, without blocking the event loop: for a watcher that runs on it (the JS fallbacks). */
+export function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', [...defaults, ...args], { cwd, env, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
   });
 }

@@ -32,14 +32,16 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
   rejectUnsupported(options as unknown as Record<string, unknown>, 'js-poll', `no native binary: ${nativeLoadError()}`);
   const ignored = compileFilter(options);
   for (const root of options.roots) checkRoot(root);
+  // Root -> recursive: the start roots take the option, roots added later their own.
+  const roots = new Map(options.roots.map((r) => [r, options.recursive]));
+  // The repositories of the roots watched now: a checkout in a root added later is one batch too.
+  const vcsProbe = () => (options.vcsSettle ? VcsProbe.forRoots([...roots.keys()]) : undefined);
   const clock = new BatchClock({
     step: options.step,
     debounce: options.debounce,
-    vcs: options.vcsSettle ? VcsProbe.forRoots(options.roots) : undefined,
+    vcs: vcsProbe(),
     vcsSettleTimeout: options.vcsSettleTimeout,
   });
-  // Root -> recursive: the start roots take the option, roots added later their own.
-  const roots = new Map(options.roots.map((r) => [r, options.recursive]));
   const scanAll = () => scan({ ...options, roots: [...roots.keys()] }, ignored, sinks, (r) => roots.get(r) ?? options.recursive);
   let snapshot = scanAll();
   let nextPoll = Date.now() + options.pollDelay;
@@ -77,11 +79,13 @@ export async function startJsPoll(options: ResolvedOptions, sinks: BackendSinks)
     // not exist yet is reported by the pass that finds it.
     async addRoot(root, recursive) {
       roots.set(root, recursive);
+      clock.followVcs(vcsProbe());
       const added = scan({ ...options, roots: [root] }, ignored, sinks, () => recursive);
       for (const [p, e] of added) if (!snapshot.has(p)) snapshot.set(p, e);
     },
     async removeRoot(root) {
       if (!roots.delete(root)) return;
+      clock.followVcs(vcsProbe());
       // What no remaining root holds leaves the snapshot silently: removing a root is no change on disk.
       const holds = (p: string) =>
         [...roots].some(([r, recursive]) => p === r || (recursive ? isUnder(r, p) : path.dirname(p) === r));

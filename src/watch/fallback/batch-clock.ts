@@ -14,7 +14,7 @@ import type { VcsProbe } from './vcs.js';
 export interface BatchRules {
   step: number;
   debounce: number;
-  /** Present when `vcsSettle` is on and a root lies in a repository. */
+  /** Present when `vcsSettle` is on and a root lies in a repository (replaced later with followVcs()). */
   vcs?: VcsProbe | undefined;
   vcsSettleTimeout: number;
 }
@@ -24,8 +24,19 @@ export class BatchClock {
   private first = 0;
   private last = 0;
   private holdSince: number | undefined;
+  private vcs: VcsProbe | undefined;
 
-  constructor(private readonly rules: BatchRules) {}
+  constructor(private readonly rules: BatchRules) {
+    this.vcs = rules.vcs;
+  }
+
+  /**
+   * The repositories to wait for, from now on: a watcher whose roots come and go probes the repositories
+   * of the roots it has now (as the core's refresh_vcs does), not only those it started with.
+   */
+  followVcs(vcs: VcsProbe | undefined): void {
+    this.vcs = vcs;
+  }
 
   get empty(): boolean {
     return this.pending.length === 0;
@@ -50,7 +61,7 @@ export class BatchClock {
   /** The net batch when it is due and no VCS operation holds it, else undefined. */
   take(now: number): ChangeBatch | undefined {
     if (this.pending.length === 0 || now < this.due()) return undefined;
-    if (this.rules.vcs?.busy()) {
+    if (this.vcs?.busy()) {
       this.holdSince ??= now;
       if (now - this.holdSince < this.rules.vcsSettleTimeout) return undefined;
     }

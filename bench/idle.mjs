@@ -21,11 +21,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pythonWithWatchfiles } from './lib/python.mjs';
 import { writeSection } from './lib/section.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
-const VENV = path.join(ROOT, '.cache', 'pyvenv');
 const FILES_PER_DIR = 100;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 const IDLE_NODE = ['-e', 'setInterval(() => {}, 1e9)'];
@@ -182,15 +182,14 @@ function nodeRss(kind, spec, n) {
   }
 }
 
-function pythonWithWatchfiles() {
-  const py = path.join(VENV, 'bin', 'python');
-  const has = () => fs.existsSync(py) && spawnSync(py, ['-c', 'import watchfiles'], { encoding: 'utf8' }).status === 0;
-  if (has()) return py;
-  log(`installing Python's watchfiles from PyPI into ${path.relative(ROOT, VENV)}`);
-  const venv = spawnSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  if (venv.status !== 0) return undefined;
-  spawnSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', 'watchfiles'], { stdio: 'inherit' });
-  return has() ? py : undefined;
+/** Python's watchfiles for the import row, or undefined (the row is left out, with a line saying why). */
+function pythonOrSkip() {
+  try {
+    return pythonWithWatchfiles({ log });
+  } catch (error) {
+    log(`no Python row: ${error.message}`);
+    return undefined;
+  }
 }
 
 function importCost(n, python) {
@@ -212,7 +211,7 @@ function importCost(n, python) {
   add('@parcel/watcher', 'esm', resolve('@parcel/watcher/index.js'));
   add('@parcel/watcher', 'cjs', resolve('@parcel/watcher/index.js'));
   add('chokidar 5', 'esm', resolve('chokidar/index.js'));
-  const py = python ? pythonWithWatchfiles() : undefined;
+  const py = python ? pythonOrSkip() : undefined;
   if (py) {
     log("import cost: Python's watchfiles");
     const code = (load) => `${load}\nfor l in open('/proc/self/status'):\n  if l.startswith('VmRSS:'): print(int(l.split()[1]) * 1024)`;

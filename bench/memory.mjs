@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
 
 import { inotifyWatches } from './lib/inotify.mjs';
+import { pythonWithWatchfiles } from './lib/python.mjs';
 import { writeSection } from './lib/section.mjs';
 
 // Trees of our own, kept between runs: the main bench removes its trees when it ends.
@@ -31,8 +32,6 @@ const { ensureTree, treeName, TREES_DIR } = await import('./lib/tree.mjs');
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.join(HERE, '..');
 const JSON_FILE = path.join(HERE, 'memory.json');
-const VENV = path.join(REPO, '.cache', 'pyvenv');
-const PYTHON = path.join(VENV, 'bin', 'python');
 const WATCHES_FILE = '/proc/sys/fs/inotify/max_user_watches';
 
 const SIZES = {
@@ -118,22 +117,10 @@ w.close()
 // ---------------------------------------------------------------------------------------------------------
 // Parent side.
 
-function ensurePython(log) {
-  if (fs.existsSync(PYTHON)) {
-    try {
-      execFileSync(PYTHON, ['-c', 'import watchfiles'], { stdio: 'ignore' });
-      return;
-    } catch {}
-  }
-  log('installing Python watchfiles into .cache/pyvenv (pip, PyPI)');
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  execFileSync(PYTHON, ['-m', 'pip', 'install', '-q', 'watchfiles'], { stdio: 'inherit' });
-}
-
-function runChild(watcher, root, pkg, timeoutMs) {
+function runChild(watcher, root, pkg, python, timeoutMs) {
   const [cmd, args] =
     watcher === 'python-watchfiles'
-      ? [PYTHON, ['-c', PY_CHILD, root]]
+      ? [python, ['-c', PY_CHILD, root]]
       : [process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', watcher, root, pkg]];
   return spawnChild(watcher, cmd, args, timeoutMs);
 }
@@ -202,7 +189,7 @@ function ensureWatchLimit(need, log) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const log = (m) => process.stderr.write(`[memory] ${m}\n`);
-  ensurePython(log);
+  const python = pythonWithWatchfiles({ log });
   const results = [];
   const WATCHERS = ['watchfiles-node', ...(opts.baseline ? [BASELINE] : []), ...ANCHORS];
   const pkgOf = (w) => (w === BASELINE ? opts.baseline : opts.pkg);
@@ -214,7 +201,7 @@ async function main() {
       const runs = Object.fromEntries(WATCHERS.map((w) => [w, []]));
       for (let r = 0; r < opts.rounds; r++) {
         for (const w of WATCHERS) {
-          const res = await runChild(w, root, pkgOf(w), 600_000);
+          const res = await runChild(w, root, pkgOf(w), python, 600_000);
           const mb = (res.after - res.before) / 1024;
           log(`${treeName(spec)} round ${r + 1} ${w}: ${mb >= 0 ? '+' : ''}${mb.toFixed(1)} MB, ready ${res.readyMs.toFixed(0)} ms, ${res.watches} watches`);
           runs[w].push(res);

@@ -24,7 +24,7 @@ export declare class NativeWatcher {
   get backend(): string
   /** Why some roots are polled (empty when none is). */
   get pollReason(): string
-  /** OS watches placed at start. */
+  /** OS watches placed: at start, or as of the last root added or removed. */
   get watchCount(): number
   /**
    * Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not

@@ -34,7 +34,9 @@ describe('live roots on one native watcher', () => {
       for (const c of e.changes) seen.push(path.relative(dir, c.path));
     });
     try {
+      expect(w.watchCount).toBe(1);
       await w.addRoot(b);
+      expect(w.watchCount).toBe(2); // the count follows the roots
       await w.addRoot(later); // not there yet: reported once it appears
       expect(inotifyFds() - before).toBe(1);
       fs.writeFileSync(path.join(b, 'new.txt'), 'n');
@@ -43,6 +45,7 @@ describe('live roots on one native watcher', () => {
       await waitFor(() => seen.includes(path.join('b', 'new.txt')) && seen.includes(path.join('later', 'x.txt')), 'b/new.txt and later/x.txt');
       expect(seen).not.toContain(path.join('b', 'old.txt'));
       await w.removeRoot(b);
+      expect(w.watchCount).toBe(2); // a and later
       fs.writeFileSync(path.join(b, 'unwatched.txt'), 'u');
       fs.writeFileSync(path.join(a, 'sentinel'), 's');
       await waitFor(() => seen.includes(path.join('a', 'sentinel')), 'a/sentinel');

@@ -154,6 +154,7 @@ describe.runIf(process.platform === 'linux' && !!loadNative())('createWatchSyste
     sys.watchFile(path.join(dir, 'files/d.ts'), (name, kind) => files.push(`${kind} ${path.relative(dir, name)}`));
     await sys.settled();
     expect(inotifyInstances() - before).toBe(1);
+    expect(sys.watchCount).toBe(4); // deep, deep/a, flat, files
 
     fs.writeFileSync(path.join(dir, 'deep/a/b.ts'), 'changed');
     fs.writeFileSync(path.join(dir, 'flat/new.ts'), 'new');
@@ -167,6 +168,7 @@ describe.runIf(process.platform === 'linux' && !!loadNative())('createWatchSyste
     sys.watchDirectory(dir, (name) => root.push(path.relative(dir, name)), true);
     await sys.settled();
     expect(inotifyInstances() - before).toBe(1);
+    expect(sys.watchCount).toBe(6); // the recursive root over all of it: dir, deep, deep/a, flat, files, more
     fs.writeFileSync(path.join(dir, 'more/e.ts'), 'changed');
     await waitUntil(() => files.length === 2 && root.includes('more/e.ts'), 10_000, () => [...root, ...files].join('\n'));
     expect(files[1]).toBe(`${FileEventKind.Changed} more/e.ts`);

@@ -98,10 +98,7 @@ export class WatchHub {
     };
   }
 
-  /**
-   * OS watches (inotify watches on Linux) the subscription placed when it started, on its first root: the
-   * core counts no watches later, so the roots added since are not in this number.
-   */
+  /** OS watches (inotify watches on Linux) the one subscription holds, as of the last re-plan. */
   get watchCount(): number {
     return this.rootSet.watchCount;
   }

@@ -12,7 +12,7 @@ export { FileEventKind } from './hub.js';
 export interface WatchSystem extends TS.System {
   watchFile: NonNullable<TS.System['watchFile']>;
   watchDirectory: NonNullable<TS.System['watchDirectory']>;
-  /** OS watches (inotify watches on Linux) placed when the system's one subscription started: see WatchHub.watchCount. */
+  /** OS watches this system holds now (inotify watches on Linux), as of its last re-plan. */
   readonly watchCount: number;
   /** Resolves once every watch asked for so far is in place. */
   settled(): Promise<void>;

@@ -35,7 +35,7 @@ export class RootSet {
     return this.subscription?.backend ?? '';
   }
 
-  /** OS watches the subscription placed when it started (on its first root); 0 before. */
+  /** OS watches the subscription holds, as of its last root added or removed; 0 before the first. */
   get watchCount(): number {
     return this.subscription?.watchCount ?? 0;
   }

@@ -100,9 +100,15 @@ export async function start(
   };
   const roots = liveRoots(handle, resolved.recursive, () => closed);
   const subscription: Subscription = {
-    backend: handle.backend,
-    pollReason: handle.pollReason,
-    watchCount: handle.watchCount,
+    get backend() {
+      return handle.backend;
+    },
+    get pollReason() {
+      return handle.pollReason;
+    },
+    get watchCount() {
+      return handle.watchCount;
+    },
     close,
     clock,
     ...roots,

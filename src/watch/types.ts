@@ -125,9 +125,9 @@ export interface AddRootOptions {
 export interface Subscription {
   /** Which mechanism watches: 'inotify', 'fsevents', 'windows', 'kqueue', 'poll', 'js-poll', 'watchman', or e.g. 'inotify+poll'. */
   readonly backend: string;
-  /** Why polling is used where it is (empty when it is not). */
+  /** Why polling is used where it is (empty when it is not). Like `backend`, it follows addRoot()/removeRoot(). */
   readonly pollReason: string;
-  /** OS watches placed at start (0 when polling): ignored directories cost none. */
+  /** OS watches placed (0 when polling): ignored directories cost none. As of the start, or of the last addRoot()/removeRoot(). */
   readonly watchCount: number;
   /**
    * A token for "now", for changesSince() later (after a restart, say). With watchman, the server's clock

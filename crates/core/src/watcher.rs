@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 
 use crate::budget;
@@ -12,7 +13,7 @@ use crate::engine::{Engine, Mode, Msg, Root, RootChange};
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
-use crate::native::{new_backend, BACKEND_NAME, PER_DIR};
+use crate::native::{new_backend, PER_DIR};
 use crate::scan::{count_dirs, ScanRules};
 
 /// What a running watcher uses, for `watcher.backend` and debug lines.
@@ -22,14 +23,15 @@ pub struct WatcherInfo {
     pub backend: String,
     /// Why some or all roots are polled; empty when none is.
     pub poll_reason: String,
-    /// OS watches placed at start.
+    /// OS watches placed (at start, or as of the last root added or removed).
     pub watch_count: usize,
 }
 
 pub struct Watcher {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
-    info: WatcherInfo,
+    /// As of the start, then of the last root added or removed.
+    info: Mutex<WatcherInfo>,
 }
 
 impl Watcher {
@@ -85,7 +87,7 @@ impl Watcher {
                 return Err(WatchError::new(ErrorCode::MaxWatch, budget::limit_message(needed, available, limit), e.path.as_deref()));
             }
         }
-        let info = describe(&engine);
+        let info = Mutex::new(engine.info());
         let thread = std::thread::Builder::new()
             .name("watchfiles-batcher".into())
             .spawn(move || engine.run(rx))
@@ -93,8 +95,10 @@ impl Watcher {
         Ok(Watcher { tx, thread: Some(thread), info })
     }
 
-    pub fn info(&self) -> &WatcherInfo {
-        &self.info
+    /// The backend, why roots are polled, and the OS watches: as of the start, or of the last root added or
+    /// removed.
+    pub fn info(&self) -> WatcherInfo {
+        self.info.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Watches one more root from now on (a directory, a file, or a path that does not exist yet, which is
@@ -116,7 +120,9 @@ impl Watcher {
         let closed = || WatchError::new(ErrorCode::Invalid, "the watcher is closed", None);
         let (reply, answer) = mpsc::channel();
         self.tx.send(Msg::Roots(change, reply)).map_err(|_| closed())?;
-        answer.recv().map_err(|_| closed())?
+        let info = answer.recv().map_err(|_| closed())??;
+        *self.info.lock().unwrap_or_else(|e| e.into_inner()) = info;
+        Ok(())
     }
 
     /// Stops the batching thread and waits for it. Idempotent.
@@ -181,32 +187,4 @@ fn check_budget(cfg: &WatchConfig, filter: &PathFilter, roots: &mut [Root]) -> R
         needed += count;
     }
     Ok(total)
-}
-
-fn describe(engine: &Engine) -> WatcherInfo {
-    let native = engine.roots.iter().any(|r| r.mode == Mode::Native);
-    let reasons: Vec<String> = engine
-        .roots
-        .iter()
-        .filter_map(|r| match &r.mode {
-            Mode::Poll(reason) => Some(reason.clone()),
-            Mode::Native => None,
-        })
-        .collect();
-    let backend = match (native, reasons.is_empty()) {
-        (true, true) => BACKEND_NAME.to_string(),
-        (true, false) => format!("{BACKEND_NAME}+poll"),
-        (false, _) => "poll".to_string(),
-    };
-    let mut reasons_dedup: Vec<String> = Vec::new();
-    for r in reasons {
-        if !reasons_dedup.contains(&r) {
-            reasons_dedup.push(r);
-        }
-    }
-    WatcherInfo {
-        backend,
-        poll_reason: reasons_dedup.join("; "),
-        watch_count: engine.native.as_ref().map_or(0, |n| n.watch_count()),
-    }
 }

@@ -270,3 +270,19 @@ fn a_root_not_there_yet_inside_another_does_not_hide_what_the_outer_root_sees() 
     fs::write(later.join("x.txt"), "x").unwrap();
     until(&rx, &later.join("x.txt"));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_handle_counts_the_watches_of_roots_added_and_removed() {
+    let (_d, base) = tmp();
+    let (first, second) = (base.join("first"), base.join("second"));
+    fs::create_dir(&first).unwrap();
+    fs::create_dir_all(second.join("a/b")).unwrap();
+    let (w, _rx) = start(vec![first.clone()], |_| {});
+    assert_eq!(w.info().watch_count, 1);
+    w.add_root(second.clone(), true).unwrap();
+    assert_eq!(w.info().watch_count, 4, "second, second/a, second/a/b");
+    w.remove_root(second).unwrap();
+    assert_eq!(w.info().watch_count, 1);
+    assert_eq!(w.info().backend, "inotify");
+}

@@ -86,7 +86,9 @@ type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, tr
 #[napi]
 pub struct NativeWatcher {
     inner: Arc<Mutex<Option<Watcher>>>,
-    info: WatcherInfo,
+    /// As of the start, then of the last root added or removed (a root task updates it): read by the
+    /// getters without waiting for a root task that holds `inner`.
+    info: Arc<Mutex<WatcherInfo>>,
     /// The start roots' recursion: the default of a root added later.
     recursive: bool,
 }
@@ -112,19 +114,19 @@ impl NativeWatcher {
     /// "inotify", "fsevents", "windows", "kqueue", "poll", or "<native>+poll".
     #[napi(getter)]
     pub fn backend(&self) -> String {
-        self.info.backend.clone()
+        self.info().backend
     }
 
     /// Why some roots are polled (empty when none is).
     #[napi(getter)]
     pub fn poll_reason(&self) -> String {
-        self.info.poll_reason.clone()
+        self.info().poll_reason
     }
 
-    /// OS watches placed at start.
+    /// OS watches placed: at start, or as of the last root added or removed.
     #[napi(getter)]
     pub fn watch_count(&self) -> u32 {
-        self.info.watch_count as u32
+        self.info().watch_count as u32
     }
 
     /// Watches one more root from now on, off the JS thread: a directory, a file, or a path that does not
@@ -134,20 +136,26 @@ impl NativeWatcher {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn add_root(&self, path: String, options: Option<NativeRootOptions>) -> AsyncTask<RootTask> {
         let recursive = options.and_then(|o| o.recursive).unwrap_or(self.recursive);
-        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: Some(recursive) })
+        AsyncTask::new(RootTask { inner: self.inner.clone(), info: self.info.clone(), path: PathBuf::from(path), add: Some(recursive) })
     }
 
     /// Stops watching a root; what only it held is let go without a report. Removing a root not watched
     /// does nothing.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_root(&self, path: String) -> AsyncTask<RootTask> {
-        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: None })
+        AsyncTask::new(RootTask { inner: self.inner.clone(), info: self.info.clone(), path: PathBuf::from(path), add: None })
     }
 
     /// Stops watching and joins the watcher's threads, off the JS thread. Idempotent.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close(&self) -> AsyncTask<CloseTask> {
         AsyncTask::new(CloseTask { inner: self.inner.clone() })
+    }
+}
+
+impl NativeWatcher {
+    fn info(&self) -> WatcherInfo {
+        self.info.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -175,7 +183,7 @@ impl Task for StartTask {
 
     fn resolve(&mut self, env: Env, started: Self::Output) -> Result<NativeWatcher> {
         let watcher = started.map_err(|e| js_error(&env, e))?;
-        let info = watcher.info().clone();
+        let info = Arc::new(Mutex::new(watcher.info()));
         let inner = Arc::new(Mutex::new(Some(watcher)));
         // A worker_thread terminated while watching: stop the threads before its environment goes away.
         // Weak, so a watcher collected without close() is dropped (and stopped) at once, not at teardown.
@@ -191,6 +199,7 @@ impl Task for StartTask {
 
 pub struct RootTask {
     inner: Arc<Mutex<Option<Watcher>>>,
+    info: Arc<Mutex<WatcherInfo>>,
     path: PathBuf,
     /// Add, with this recursion; None: remove.
     add: Option<bool>,
@@ -207,10 +216,12 @@ impl Task for RootTask {
             return Ok(Err(WatchError::new(ErrorCode::Invalid, "the watcher is closed", None)));
         };
         let path = std::mem::take(&mut self.path);
-        Ok(match self.add {
+        let done = match self.add {
             Some(recursive) => watcher.add_root(path, recursive),
             None => watcher.remove_root(path),
-        })
+        };
+        *self.info.lock().unwrap_or_else(|p| p.into_inner()) = watcher.info();
+        Ok(done)
     }
 
     fn resolve(&mut self, env: Env, done: Self::Output) -> Result<()> {

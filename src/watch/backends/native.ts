@@ -44,9 +44,16 @@ export async function startNative(
     throw toWatchError(error);
   };
   return {
-    backend: watcher.backend,
-    pollReason: watcher.pollReason,
-    watchCount: watcher.watchCount,
+    // Read from the watcher each time: adding or removing a root changes them.
+    get backend() {
+      return watcher.backend;
+    },
+    get pollReason() {
+      return watcher.pollReason;
+    },
+    get watchCount() {
+      return watcher.watchCount;
+    },
     close: () => watcher.close(),
     // The same watcher (one inotify instance, one batching thread) takes the root on.
     addRoot: (path, recursive) => watcher.addRoot(path, { recursive }).catch(rethrow),

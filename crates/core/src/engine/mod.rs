@@ -28,12 +28,13 @@ use crate::pending::Pending;
 use crate::scan::{scan, PollMount, ScanRules, Visited};
 use crate::tree::Tree;
 use crate::vcs::VcsProbe;
+use crate::watcher::WatcherInfo;
 use quick::QuickFlush;
 
 pub enum Msg {
     Fs(RawEvent),
     /// Watch one more root, or stop watching one, while running; the result goes back on the sender.
-    Roots(RootChange, Sender<Result<(), WatchError>>),
+    Roots(RootChange, Sender<Result<WatcherInfo, WatchError>>),
     Stop,
 }
 
@@ -126,6 +127,7 @@ pub struct Engine {
     started_ns: i64,
 }
 
+mod info;
 mod live_roots;
 mod polling;
 mod quick;
@@ -321,7 +323,8 @@ impl Engine {
                     RootChange::Remove(path) => Ok(self.remove_root(&path)),
                 };
                 self.quick.give_up();
-                let _ = reply.send(result);
+                // The handle's info follows the roots (a root added is more watches, maybe polled).
+                let _ = reply.send(result.map(|()| self.info()));
             }
             Msg::Stop => {}
         }

@@ -97,12 +97,13 @@ impl Engine {
             return;
         }
         // A symlink to a directory already watched (or a loop): recorded, not walked again.
-        if !self.visited.claim((meta.dev, meta.ino), path) {
+        let shared: Arc<Path> = Arc::from(path);
+        if !self.visited.claim((meta.dev, meta.ino), &shared) {
             return;
         }
         if is_root && self.roots[ri].mode == Mode::Native && !PER_DIR {
             let recursive = self.roots[ri].recursive;
-            if let Err(e) = self.native_mut().watch(path, recursive) {
+            if let Err(e) = self.native_mut().watch(&shared, recursive) {
                 return self.report(e);
             }
         }
@@ -139,7 +140,7 @@ impl Engine {
         };
         let now = Instant::now();
         let (tree, pending, native) = (&mut self.tree, &mut self.pending, &mut self.native);
-        let mut before_read = |d: &Path| -> Result<(), WatchError> {
+        let mut before_read = |d: &Arc<Path>| -> Result<(), WatchError> {
             match native.as_mut() {
                 Some(n) if watch_each => n.watch(d, false),
                 _ => Ok(()),

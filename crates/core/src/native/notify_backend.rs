@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
@@ -13,7 +14,7 @@ use crate::error::{ErrorCode, WatchError};
 
 pub struct NotifyBackend {
     watcher: RecommendedWatcher,
-    watched: HashSet<PathBuf>,
+    watched: HashSet<Arc<Path>>,
 }
 
 impl NotifyBackend {
@@ -33,13 +34,13 @@ impl super::OsWatcher for NotifyBackend {
         self.watched.len()
     }
 
-    fn watch(&mut self, dir: &Path, recursive: bool) -> Result<(), WatchError> {
+    fn watch(&mut self, dir: &Arc<Path>, recursive: bool) -> Result<(), WatchError> {
         if self.watched.contains(dir) {
             return Ok(());
         }
         let mode = if recursive && !super::PER_DIR { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
         self.watcher.watch(dir, mode).map_err(|e| from_notify(e, Some(dir)))?;
-        self.watched.insert(dir.to_path_buf());
+        self.watched.insert(dir.clone());
         Ok(())
     }
 

@@ -2,11 +2,12 @@
 //! removed directory's files can be reported and a rescan can be diffed.
 //!
 //! Stored compactly, because a watcher holds one entry per file of the tree (100,000 files are common):
-//! - a directory keeps its entries in one vector of 20-byte records and their names in one byte buffer, so
+//! - a directory keeps its entries in one vector of 16-byte records and their names in one byte buffer, so
 //!   an entry costs no allocation and no path of its own (only its name, once);
 //! - a file found by a native walk (no stat: kind and inode from the directory entry) needs no more; a
-//!   file whose metadata was read (mtime, size, device) keeps it in one shared slab;
+//!   file whose metadata was read (mtime, size, device, inode) keeps it in one shared slab;
 //! - a subdirectory's record points at the directory record of its entries, which holds its own metadata;
+//! - devices are numbered once per tree (a tree spans a handful of filesystems), so a record holds 4 bytes;
 //! - directories whose own entry is not in the tree (the parent of a root) are found by path ("tops"), and
 //!   everything else by walking names down from the nearest one;
 //! - a big directory gets a hash index of its names; a small one is searched in place.
@@ -23,17 +24,30 @@ use crate::meta::{Kind, Meta};
 
 /// Above this many entries a directory's names get a hash index (below it a scan is as fast and costs nothing).
 const INDEX_FROM: usize = 24;
-const NONE: u32 = u32::MAX;
 
-/// One entry of a directory. `slot` is the entry's directory record for a directory, else its stat in
-/// `Tree::stats` (or NONE for an entry known from its directory entry alone, see `Meta::light`).
+/// One entry of a directory: 16 bytes, because a big tree has one per file. `data` is one word whose meaning
+/// depends on the entry: a directory's is its directory record (which holds its inode and device); a file
+/// known from its directory entry alone (see `Meta::light`) keeps its inode there; a file whose metadata was
+/// read (`stat`) keeps its slot in `Tree::stats` there (the slot holds its inode).
 #[derive(Clone, Copy)]
 struct Entry {
     name_at: u32,
     name_len: u16,
     kind: u8,
-    ino: [u32; 2],
-    slot: u32,
+    stat: bool,
+    data: [u32; 2],
+}
+
+impl Entry {
+    /// A directory's record in `Tree::dirs`, or a read file's slot in `Tree::stats`.
+    fn slot(&self) -> u32 {
+        self.data[0]
+    }
+
+    /// The inode of a file known from its directory entry alone.
+    fn ino(&self) -> u64 {
+        (self.data[0] as u64) | ((self.data[1] as u64) << 32)
+    }
 }
 
 /// What was read of a file beyond its directory entry.
@@ -42,6 +56,7 @@ struct Stat {
     mtime_ns: i64,
     size: u64,
     dev: u64,
+    ino: u64,
 }
 
 #[derive(Default)]
@@ -52,11 +67,13 @@ struct Dir {
     index: Option<Box<HashTable<u32>>>,
     /// Bytes of `names` that belong to removed entries (compacted when they are half of it).
     garbage: u32,
-    /// The device of the entries known from their directory entry alone (fixed when the record is made).
-    files_dev: u64,
-    /// This directory's own device (its entry in the parent holds its inode). A directory changes only by
+    /// The device of the entries known from their directory entry alone (fixed when the record is made), as
+    /// its number in `Tree::devs`.
+    files_dev: u32,
+    /// This directory's own device (its number in `Tree::devs`) and inode. A directory changes only by
     /// identity (see `Meta::differs`), so its mtime and size are not kept: they read as 0.
-    dev: u64,
+    dev: u32,
+    ino: u64,
 }
 
 #[derive(Default)]
@@ -65,6 +82,8 @@ pub struct Tree {
     free_dirs: Vec<u32>,
     stats: Vec<Stat>,
     free_stats: Vec<u32>,
+    /// Every device the tree has seen; records name one by its position here.
+    devs: Vec<u64>,
     /// Directories holding entries whose own entry is not in the tree, by path.
     tops: HashMap<PathBuf, u32>,
     hasher: std::collections::hash_map::RandomState,
@@ -97,7 +116,8 @@ impl Tree {
         let d = match self.find_dir(parent) {
             Some(d) => d,
             None => {
-                let d = self.new_dir(meta.dev);
+                let dev = self.dev_number(meta.dev);
+                let d = self.new_dir(dev);
                 self.tops.insert(parent.to_path_buf(), d);
                 d
             }
@@ -109,8 +129,8 @@ impl Tree {
         match self.position(d, name) {
             Some(i) => self.replace(d, i, path, meta),
             None => {
-                let slot = self.slot_for(d, path, meta);
-                self.push(d, name, meta.kind, meta.ino, slot);
+                let (stat, data) = self.data_for(d, path, meta);
+                self.push(d, name, Entry { name_at: 0, name_len: 0, kind: meta.kind as u8, stat, data });
                 self.len += 1;
             }
         }
@@ -126,9 +146,9 @@ impl Tree {
                     removed.push((path.to_path_buf(), self.meta_of(d, i)));
                     let e = self.dirs[d as usize].entries[i];
                     if kind_of(e.kind) == Kind::Dir {
-                        below.push(e.slot);
-                    } else if e.slot != NONE {
-                        self.free_stat(e.slot);
+                        below.push(e.slot());
+                    } else if e.stat {
+                        self.free_stat(e.slot());
                     }
                     self.remove_at(d, i);
                 }
@@ -156,7 +176,7 @@ impl Tree {
                     out.push((path.to_path_buf(), self.meta_of(d, i)));
                     let e = self.dirs[d as usize].entries[i];
                     if kind_of(e.kind) == Kind::Dir {
-                        below.push(e.slot);
+                        below.push(e.slot());
                     }
                 }
             }
@@ -193,12 +213,24 @@ impl Tree {
             if kind_of(e.kind) != Kind::Dir {
                 return None;
             }
-            d = e.slot;
+            d = e.slot();
         }
         Some(d)
     }
 
-    fn new_dir(&mut self, dev: u64) -> u32 {
+    /// A device's number in `devs`, numbering it if it is new. The list is as long as the number of
+    /// filesystems below the roots, so a search is cheap.
+    fn dev_number(&mut self, dev: u64) -> u32 {
+        match self.devs.iter().position(|&d| d == dev) {
+            Some(i) => i as u32,
+            None => {
+                self.devs.push(dev);
+                (self.devs.len() - 1) as u32
+            }
+        }
+    }
+
+    fn new_dir(&mut self, dev: u32) -> u32 {
         let dir = Dir { files_dev: dev, dev, ..Dir::default() };
         match self.free_dirs.pop() {
             Some(d) => {
@@ -219,9 +251,13 @@ impl Tree {
                 *self.last.get_mut() = None;
                 d
             }
-            None => self.new_dir(meta.dev),
+            None => {
+                let dev = self.dev_number(meta.dev);
+                self.new_dir(dev)
+            }
         };
-        self.dirs[d as usize].dev = meta.dev;
+        self.dirs[d as usize].dev = self.dev_number(meta.dev);
+        self.dirs[d as usize].ino = meta.ino;
         d
     }
 
@@ -234,9 +270,9 @@ impl Tree {
                 let child = dir_path.join(self.name(d, &e));
                 out.push((child.clone(), self.meta_of(d, i)));
                 if kind_of(e.kind) == Kind::Dir {
-                    stack.push((e.slot, child));
-                } else if free && e.slot != NONE {
-                    self.free_stat(e.slot);
+                    stack.push((e.slot(), child));
+                } else if free && e.stat {
+                    self.free_stat(e.slot());
                 }
             }
             if free {
@@ -254,7 +290,7 @@ impl Tree {
                 let child = dir_path.join(self.name(d, e));
                 out.push((child.clone(), self.meta_of(d, i)));
                 if kind_of(e.kind) == Kind::Dir {
-                    stack.push((e.slot, child));
+                    stack.push((e.slot(), child));
                 }
             }
         }
@@ -298,29 +334,28 @@ impl Tree {
         let dir = &self.dirs[d as usize];
         let e = dir.entries[i];
         let kind = kind_of(e.kind);
-        let ino = (e.ino[0] as u64) | ((e.ino[1] as u64) << 32);
         if kind == Kind::Dir {
-            return Meta { kind, mtime_ns: 0, size: 0, ino, dev: self.dirs[e.slot as usize].dev };
+            let sub = &self.dirs[e.slot() as usize];
+            return Meta { kind, mtime_ns: 0, size: 0, ino: sub.ino, dev: self.devs[sub.dev as usize] };
         }
-        match e.slot {
-            NONE => Meta::light(kind, ino, dir.files_dev),
-            s => {
-                let st = self.stats[s as usize];
-                Meta { kind, mtime_ns: st.mtime_ns, size: st.size, ino, dev: st.dev }
-            }
+        if e.stat {
+            let st = self.stats[e.slot() as usize];
+            return Meta { kind, mtime_ns: st.mtime_ns, size: st.size, ino: st.ino, dev: st.dev };
         }
+        Meta::light(kind, e.ino(), self.devs[dir.files_dev as usize])
     }
 
-    /// Where the metadata of a new entry `path` of directory `d` goes (see `Entry::slot`).
-    fn slot_for(&mut self, d: u32, path: &Path, meta: Meta) -> u32 {
+    /// What a new entry `path` of directory `d` keeps in its `stat` and `data` (see `Entry`).
+    fn data_for(&mut self, d: u32, path: &Path, meta: Meta) -> (bool, [u32; 2]) {
         if meta.kind == Kind::Dir {
-            return self.dir_for_entry(path, meta);
+            return (false, [self.dir_for_entry(path, meta), 0]);
         }
-        if meta == Meta::light(meta.kind, meta.ino, self.dirs[d as usize].files_dev) {
-            return NONE;
+        let files_dev = self.devs[self.dirs[d as usize].files_dev as usize];
+        if meta == Meta::light(meta.kind, meta.ino, files_dev) {
+            return (false, split_ino(meta.ino));
         }
-        let st = Stat { mtime_ns: meta.mtime_ns, size: meta.size, dev: meta.dev };
-        match self.free_stats.pop() {
+        let st = Stat { mtime_ns: meta.mtime_ns, size: meta.size, dev: meta.dev, ino: meta.ino };
+        let slot = match self.free_stats.pop() {
             Some(s) => {
                 self.stats[s as usize] = st;
                 s
@@ -329,7 +364,8 @@ impl Tree {
                 self.stats.push(st);
                 (self.stats.len() - 1) as u32
             }
-        }
+        };
+        (true, [slot, 0])
     }
 
     fn free_stat(&mut self, s: u32) {
@@ -342,42 +378,43 @@ impl Tree {
     fn replace(&mut self, d: u32, i: usize, path: &Path, meta: Meta) {
         let old = self.dirs[d as usize].entries[i];
         let was_dir = kind_of(old.kind) == Kind::Dir;
-        let slot = match (was_dir, meta.kind == Kind::Dir) {
+        let (stat, data) = match (was_dir, meta.kind == Kind::Dir) {
             (true, true) => {
-                self.dirs[old.slot as usize].dev = meta.dev;
-                old.slot
+                let dev = self.dev_number(meta.dev);
+                let sub = &mut self.dirs[old.slot() as usize];
+                (sub.dev, sub.ino) = (dev, meta.ino);
+                (false, old.data)
             }
             (true, false) => {
-                if self.dirs[old.slot as usize].entries.is_empty() {
-                    self.dirs[old.slot as usize] = Dir::default();
-                    self.free_dirs.push(old.slot);
+                if self.dirs[old.slot() as usize].entries.is_empty() {
+                    self.dirs[old.slot() as usize] = Dir::default();
+                    self.free_dirs.push(old.slot());
                 } else {
-                    self.tops.insert(path.to_path_buf(), old.slot);
+                    self.tops.insert(path.to_path_buf(), old.slot());
                 }
                 *self.last.get_mut() = None;
-                self.slot_for(d, path, meta)
+                self.data_for(d, path, meta)
             }
             (false, _) => {
-                if old.slot != NONE {
-                    self.free_stat(old.slot);
+                if old.stat {
+                    self.free_stat(old.slot());
                 }
-                self.slot_for(d, path, meta)
+                self.data_for(d, path, meta)
             }
         };
         let e = &mut self.dirs[d as usize].entries[i];
-        e.kind = meta.kind as u8;
-        e.ino = split_ino(meta.ino);
-        e.slot = slot;
+        (e.kind, e.stat, e.data) = (meta.kind as u8, stat, data);
     }
 
-    fn push(&mut self, d: u32, name: &OsStr, kind: Kind, ino: u64, slot: u32) {
+    /// Adds `entry` to directory `d` under `name` (its name fields are set here).
+    fn push(&mut self, d: u32, name: &OsStr, mut entry: Entry) {
         let bytes = name.as_encoded_bytes();
         let hasher = &self.hasher;
         let dir = &mut self.dirs[d as usize];
-        let name_at = dir.names.len() as u32;
+        (entry.name_at, entry.name_len) = (dir.names.len() as u32, bytes.len() as u16);
         dir.names.extend_from_slice(bytes);
         let at = dir.entries.len() as u32;
-        dir.entries.push(Entry { name_at, name_len: bytes.len() as u16, kind: kind as u8, ino: split_ino(ino), slot });
+        dir.entries.push(entry);
         if let Some(index) = &mut dir.index {
             let (entries, names) = (&dir.entries, &dir.names);
             index.insert_unique(hasher.hash_one(bytes), at, |&i| hasher.hash_one(entry_name(names, &entries[i as usize])));

@@ -10,7 +10,8 @@
 //! - devices are numbered once per tree (a tree spans a handful of filesystems), so a record holds 4 bytes;
 //! - directories whose own entry is not in the tree (the parent of a root) are found by path ("tops"), and
 //!   everything else by walking names down from the nearest one;
-//! - a big directory gets a hash index of its names; a small one is searched in place.
+//! - a big directory gets a hash index of its names, kept beside the records (most directories are small,
+//!   so a record holds no room for one); a small one is searched in place.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -63,8 +64,8 @@ struct Stat {
 struct Dir {
     entries: Vec<Entry>,
     names: Vec<u8>,
-    /// Entry positions by name hash, for a directory of more than INDEX_FROM entries.
-    index: Option<Box<HashTable<u32>>>,
+    /// The directory has a name index in `Tree::indexes` (it grew past INDEX_FROM entries).
+    indexed: bool,
     /// Bytes of `names` that belong to removed entries (compacted when they are half of it).
     garbage: u32,
     /// The device of the entries known from their directory entry alone (fixed when the record is made), as
@@ -84,6 +85,8 @@ pub struct Tree {
     free_stats: Vec<u32>,
     /// Every device the tree has seen; records name one by its position here.
     devs: Vec<u64>,
+    /// Entry positions by name hash, by directory record, for the directories marked `indexed`.
+    indexes: HashMap<u32, HashTable<u32>>,
     /// Directories holding entries whose own entry is not in the tree, by path.
     tops: HashMap<PathBuf, u32>,
     hasher: std::collections::hash_map::RandomState,
@@ -244,6 +247,14 @@ impl Tree {
         }
     }
 
+    /// Puts directory record `d` back on the free list, with its name index if it has one.
+    fn free_dir(&mut self, d: u32) {
+        if std::mem::take(&mut self.dirs[d as usize]).indexed {
+            self.indexes.remove(&d);
+        }
+        self.free_dirs.push(d);
+    }
+
     /// A directory record for the directory entry `path` (with `meta`): the one a top held for it, if any.
     fn dir_for_entry(&mut self, path: &Path, meta: Meta) -> u32 {
         let d = match self.tops.remove(path) {
@@ -276,8 +287,7 @@ impl Tree {
                 }
             }
             if free {
-                self.dirs[d as usize] = Dir::default();
-                self.free_dirs.push(d);
+                self.free_dir(d);
             }
         }
     }
@@ -321,13 +331,11 @@ impl Tree {
         let is = |e: &Entry| {
             e.name_len as usize == want.len() && &dir.names[e.name_at as usize..e.name_at as usize + want.len()] == want
         };
-        match &dir.index {
-            Some(index) => {
-                let hash = self.hasher.hash_one(want);
-                index.find(hash, |&i| is(&dir.entries[i as usize])).map(|&i| i as usize)
-            }
-            None => dir.entries.iter().position(is),
+        if !dir.indexed {
+            return dir.entries.iter().position(is);
         }
+        let hash = self.hasher.hash_one(want);
+        self.indexes[&d].find(hash, |&i| is(&dir.entries[i as usize])).map(|&i| i as usize)
     }
 
     fn meta_of(&self, d: u32, i: usize) -> Meta {
@@ -387,8 +395,7 @@ impl Tree {
             }
             (true, false) => {
                 if self.dirs[old.slot() as usize].entries.is_empty() {
-                    self.dirs[old.slot() as usize] = Dir::default();
-                    self.free_dirs.push(old.slot());
+                    self.free_dir(old.slot());
                 } else {
                     self.tops.insert(path.to_path_buf(), old.slot());
                 }
@@ -415,8 +422,9 @@ impl Tree {
         dir.names.extend_from_slice(bytes);
         let at = dir.entries.len() as u32;
         dir.entries.push(entry);
-        if let Some(index) = &mut dir.index {
+        if dir.indexed {
             let (entries, names) = (&dir.entries, &dir.names);
+            let index = self.indexes.get_mut(&d).expect("an indexed directory has an index");
             index.insert_unique(hasher.hash_one(bytes), at, |&i| hasher.hash_one(entry_name(names, &entries[i as usize])));
         } else if dir.entries.len() > INDEX_FROM {
             let mut index = HashTable::with_capacity(dir.entries.len());
@@ -424,7 +432,8 @@ impl Tree {
                 let h = hasher.hash_one(entry_name(&dir.names, e));
                 index.insert_unique(h, i as u32, |&j| hasher.hash_one(entry_name(&dir.names, &dir.entries[j as usize])));
             }
-            dir.index = Some(Box::new(index));
+            self.indexes.insert(d, index);
+            dir.indexed = true;
         }
     }
 
@@ -433,7 +442,7 @@ impl Tree {
         let hasher = &self.hasher;
         let dir = &mut self.dirs[d as usize];
         let last = dir.entries.len() - 1;
-        if let Some(index) = &mut dir.index {
+        if let Some(index) = self.indexes.get_mut(&d).filter(|_| dir.indexed) {
             let h = hasher.hash_one(entry_name(&dir.names, &dir.entries[i]));
             if let Ok(found) = index.find_entry(h, |&j| j as usize == i) {
                 found.remove();
@@ -451,7 +460,10 @@ impl Tree {
             compact_names(dir);
         }
         if dir.entries.is_empty() {
-            dir.index = None;
+            if dir.indexed {
+                self.indexes.remove(&d);
+            }
+            dir.indexed = false;
             dir.names = Vec::new();
             dir.entries = Vec::new();
             dir.garbage = 0;

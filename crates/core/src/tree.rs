@@ -500,15 +500,16 @@ fn kind_of(k: u8) -> Kind {
     }
 }
 
+/// A name taken whole from `OsStr::as_encoded_bytes`, as an `OsStr` again.
 #[cfg(unix)]
-fn os_str(bytes: &[u8]) -> &OsStr {
+pub(crate) fn os_str(bytes: &[u8]) -> &OsStr {
     use std::os::unix::ffi::OsStrExt;
     OsStr::from_bytes(bytes)
 }
 
 #[cfg(not(unix))]
-fn os_str(bytes: &[u8]) -> &OsStr {
-    // SAFETY: the bytes are a whole name taken from `OsStr::as_encoded_bytes` by `push`.
+pub(crate) fn os_str(bytes: &[u8]) -> &OsStr {
+    // SAFETY: callers pass a whole name taken from `OsStr::as_encoded_bytes` (the tree's `push`, dir_path's `child`).
     unsafe { OsStr::from_encoded_bytes_unchecked(bytes) }
 }
 

@@ -89,21 +89,21 @@ impl Engine {
             if native && !PER_DIR && present {
                 let n = self.native_mut();
                 n.unwatch(&path);
-                n.watch(&Arc::from(path.as_path()), false)?;
+                n.watch(&path, &DirPath::new(&path), false)?;
             }
             return Ok(());
         }
         self.roots[ri].recursive = true;
         // The directory reached first through another path is walked there (see init_root).
-        let shared: Arc<Path> = Arc::from(path.as_path());
-        let owned = Meta::read(&path, true).is_ok_and(|m| m.is_dir() && self.visited.claim((m.dev, m.ino), &shared));
+        let handle = DirPath::new(&path);
+        let owned = Meta::read(&path, true).is_ok_and(|m| m.is_dir() && self.visited.claim((m.dev, m.ino), &handle));
         if !present || !owned {
             return Ok(());
         }
         if native && !PER_DIR {
             let n = self.native_mut();
             n.unwatch(&path);
-            n.watch(&shared, true)?;
+            n.watch(&path, &handle, true)?;
         }
         self.scan_new_dir(ri, &path, false)
     }

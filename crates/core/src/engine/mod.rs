@@ -14,12 +14,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Instant;
 
 use crate::change::Output;
 use crate::config::{OnLimit, WatchConfig};
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;

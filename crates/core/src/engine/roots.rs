@@ -40,20 +40,20 @@ impl Engine {
         let native = self.roots[ri].mode == Mode::Native;
         if self.roots[ri].is_file {
             if native {
-                let parent: Arc<Path> = Arc::from(path.parent().unwrap_or(Path::new("/")));
-                self.native_mut().watch(&parent, false)?;
+                let parent = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+                self.native_mut().watch(&parent, &DirPath::new(&parent), false)?;
             }
             return Ok(());
         }
         // The same directory reached through another root (a symlink to it, or a root nested in another):
         // watched once, under the first path, as the README says.
-        let shared: Arc<Path> = Arc::from(path.as_path());
-        if !self.visited.claim((meta.dev, meta.ino), &shared) {
+        let handle = DirPath::new(&path);
+        if !self.visited.claim((meta.dev, meta.ino), &handle) {
             return Ok(());
         }
         if native && !PER_DIR {
             let recursive = self.roots[ri].recursive;
-            self.native_mut().watch(&shared, recursive)?;
+            self.native_mut().watch(&path, &handle, recursive)?;
         }
         self.scan_new_dir(ri, &path, report)
     }

@@ -14,6 +14,7 @@ use rustix::fs::inotify::{add_watch, remove_watch, WatchFlags};
 use rustix::io::Errno;
 
 use super::watch_table::WatchTable;
+use crate::dir_path::DirPath;
 use super::{Emit, RawEvent};
 use crate::error::{ErrorCode, WatchError};
 
@@ -72,22 +73,24 @@ impl InotifyBackend {
 }
 
 impl super::OsWatcher for InotifyBackend {
-    fn watch(&mut self, dir: &Arc<Path>, _recursive: bool) -> Result<(), WatchError> {
-        if self.table().wd_of(dir).is_some() {
+    fn watch(&mut self, dir: &Path, handle: &DirPath, _recursive: bool) -> Result<(), WatchError> {
+        if self.table().wd_of(handle).is_some() {
             return Ok(());
         }
         // Only a directory (one replaced by a file since the walk read it fails with ENOTDIR, and is skipped).
         let flags = WatchFlags::from_bits_retain((MASK | WatchMask::ONLYDIR).bits());
-        let id = add_watch(self.inotify_fd(), &**dir, flags).map_err(|e| add_error(&io::Error::from(e), dir))?;
+        let id = add_watch(self.inotify_fd(), dir, flags).map_err(|e| add_error(&io::Error::from(e), dir))?;
         // When the descriptor is already another path's and that path still is this directory, `dir` reached
         // it through a symlink (made in a race with the walk): its events keep the first path's name.
         // Otherwise the old path is gone (a rename whose events are still queued): the new name wins.
-        self.table().add(dir, id, |old| old != &**dir && same_directory(old, dir));
+        self.table().add(handle, id, |old| old != handle && same_directory(&old.to_path_buf(), dir));
         Ok(())
     }
 
     fn unwatch(&mut self, dir: &Path) {
-        let Some(id) = self.table().remove(dir) else { return };
+        // A path no handle holds is not watched.
+        let Some(handle) = DirPath::find(dir) else { return };
+        let Some(id) = self.table().remove(&handle) else { return };
         // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
         let _ = remove_watch(self.inotify_fd(), id);
     }
@@ -153,10 +156,10 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, watches: Shared, emit: Emit) {
                     continue;
                 }
                 let Some(dir) = paths_now.name(ev.wd.get_watch_descriptor_id()) else { continue };
-                let path = match ev.name {
-                    Some(name) => dir.join(name),
-                    None => dir.to_path_buf(),
-                };
+                let mut path = dir.to_path_buf();
+                if let Some(name) = ev.name {
+                    path.push(name);
+                }
                 translate(ev.mask, ev.cookie, path, &mut pending_from, &mut out);
             }
             drop(paths_now);
@@ -232,15 +235,15 @@ mod tests {
         std::os::unix::fs::symlink(&d, &c).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let mut backend = InotifyBackend::new(Box::new(move |e| tx.send(e).is_ok())).unwrap();
-        backend.watch(&Arc::from(d.as_path()), false).unwrap();
-        backend.watch(&Arc::from(c.as_path()), false).unwrap();
+        backend.watch(&d, &DirPath::new(&d), false).unwrap();
+        backend.watch(&c, &DirPath::new(&c), false).unwrap();
         backend.unwatch(&c); // the engine lets the symlink go once it sees what c is: d stays watched
         std::fs::write(d.join("x"), "x").unwrap();
         let got = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
         assert_eq!(got, RawEvent::Writing(d.join("x"))); // its IN_CREATE, under d's name
         // A file where a directory was read is refused, not watched as if it were one.
         std::fs::write(root.join("f"), "f").unwrap();
-        assert_eq!(backend.watch(&Arc::from(root.join("f").as_path()), false).unwrap_err().code, ErrorCode::NotDir);
+        assert_eq!(backend.watch(&root.join("f"), &DirPath::new(&root.join("f")), false).unwrap_err().code, ErrorCode::NotDir);
     }
 
     fn run(events: &[(EventMask, u32, &str)]) -> Vec<RawEvent> {

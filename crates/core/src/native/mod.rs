@@ -12,8 +12,8 @@
 //!   roots, notify's events, need_rescan) runs the watch tests here too. Named "notify-inotify".
 
 use std::path::Path;
-use std::sync::Arc;
 
+use crate::dir_path::DirPath;
 use crate::error::WatchError;
 
 mod event;
@@ -46,9 +46,9 @@ pub const BACKEND_NAME: &str = if OWN_INOTIFY {
 
 /// What the engine needs of an OS watcher.
 pub trait OsWatcher: Send {
-    /// Watches a directory: alone on per-dir backends, with its subtree (`recursive`) elsewhere. The path is
-    /// shared: a backend that keeps it keeps the loop guard's copy (see visited.rs), not one of its own.
-    fn watch(&mut self, dir: &Arc<Path>, recursive: bool) -> Result<(), WatchError>;
+    /// Watches a directory: alone on per-dir backends, with its subtree (`recursive`) elsewhere. A backend
+    /// that keeps a record per directory keeps `handle` (dir's, see dir_path.rs), not a path of its own.
+    fn watch(&mut self, dir: &Path, handle: &DirPath, recursive: bool) -> Result<(), WatchError>;
     /// Stops watching a directory (a no-op when it is not watched).
     fn unwatch(&mut self, dir: &Path);
     /// OS watches held now.

@@ -4,17 +4,17 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::{Emit, RawEvent};
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 
 pub struct NotifyBackend {
     watcher: RecommendedWatcher,
-    watched: HashSet<Arc<Path>>,
+    watched: HashSet<PathBuf>,
 }
 
 impl NotifyBackend {
@@ -34,13 +34,13 @@ impl super::OsWatcher for NotifyBackend {
         self.watched.len()
     }
 
-    fn watch(&mut self, dir: &Arc<Path>, recursive: bool) -> Result<(), WatchError> {
+    fn watch(&mut self, dir: &Path, _handle: &DirPath, recursive: bool) -> Result<(), WatchError> {
         if self.watched.contains(dir) {
             return Ok(());
         }
         let mode = if recursive && !super::PER_DIR { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
         self.watcher.watch(dir, mode).map_err(|e| from_notify(e, Some(dir)))?;
-        self.watched.insert(dir.clone());
+        self.watched.insert(dir.to_path_buf());
         Ok(())
     }
 

@@ -1,8 +1,8 @@
 //! The inotify backend's book of watches: which descriptor each watched path holds, and which path names a
-//! descriptor's events. A big tree has one of each per directory, so it is kept small: one 24-byte slot per
-//! watched path (its path shared with the loop guard, see visited.rs) and two hash indexes of 4-byte slot
-//! numbers, one by path and one by descriptor. Two maps keyed by path and by descriptor, each holding its own
-//! copy of the key, cost about twice as much.
+//! descriptor's events. A big tree has one of each per directory, so it is kept small: one 12-byte slot per
+//! watched path (the path as a handle, see dir_path.rs) and two hash indexes of 4-byte slot numbers, one by
+//! path and one by descriptor. Two maps keyed by path and by descriptor, each holding its own copy of the
+//! path, cost several times as much.
 //!
 //! The kernel gives one descriptor per inode, so two watched paths can hold one descriptor: a directory whose
 //! rename is still queued (old and new path), or a path that reached a watched directory through a symlink.
@@ -10,15 +10,14 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
-use std::path::Path;
-use std::sync::Arc;
-
 use hashbrown::HashTable;
+
+use crate::dir_path::DirPath;
 
 /// One watched path. `holders` is kept on the slot that names its descriptor: how many paths hold it.
 struct Slot {
     /// None while the slot is free.
-    path: Option<Arc<Path>>,
+    path: Option<DirPath>,
     wd: i32,
     holders: u32,
 }
@@ -37,12 +36,12 @@ pub struct WatchTable {
 
 impl WatchTable {
     /// The descriptor `path` holds, if it is watched.
-    pub fn wd_of(&self, path: &Path) -> Option<i32> {
+    pub fn wd_of(&self, path: &DirPath) -> Option<i32> {
         self.find_path(path).map(|s| self.slots[s].wd)
     }
 
     /// The path that names descriptor `wd`'s events.
-    pub fn name(&self, wd: i32) -> Option<&Arc<Path>> {
+    pub fn name(&self, wd: i32) -> Option<&DirPath> {
         self.namer(wd).and_then(|s| self.slots[s].path.as_ref())
     }
 
@@ -53,10 +52,10 @@ impl WatchTable {
 
     /// Records that `path` (not watched yet) holds descriptor `wd`. When another path holds it already, the
     /// new path names its events unless `keep_name(old)` says the old path keeps its name.
-    pub fn add(&mut self, path: &Arc<Path>, wd: i32, keep_name: impl FnOnce(&Path) -> bool) {
+    pub fn add(&mut self, path: &DirPath, wd: i32, keep_name: impl FnOnce(&DirPath) -> bool) {
         debug_assert!(self.find_path(path).is_none(), "a path is added once");
         let slot = self.new_slot(Slot { path: Some(path.clone()), wd, holders: 1 });
-        let hash = self.hasher.hash_one(&**path);
+        let hash = self.hasher.hash_one(path);
         let (slots, hasher) = (&self.slots, &self.hasher);
         self.by_path.insert_unique(hash, slot, |&s| hasher.hash_one(slot_path(slots, s)));
         let Some(old) = self.namer(wd) else {
@@ -64,7 +63,7 @@ impl WatchTable {
             return;
         };
         let holders = self.slots[old].holders + 1;
-        let old_path = self.slots[old].path.as_deref().expect("a namer is a live slot");
+        let old_path = self.slots[old].path.as_ref().expect("a namer is a live slot");
         if keep_name(old_path) {
             self.slots[old].holders = holders;
         } else {
@@ -76,7 +75,7 @@ impl WatchTable {
     /// Forgets that `path` holds its descriptor. Returns the descriptor when no path holds it any more (the
     /// caller removes the kernel watch); None when `path` was not watched, when another path still holds its
     /// descriptor (and names its events from now on, if `path` did), or when the kernel dropped it already.
-    pub fn remove(&mut self, path: &Path) -> Option<i32> {
+    pub fn remove(&mut self, path: &DirPath) -> Option<i32> {
         let slot = self.find_path(path)?;
         let hash = self.hasher.hash_one(path);
         if let Ok(found) = self.by_path.find_entry(hash, |&s| s as usize == slot) {
@@ -111,7 +110,7 @@ impl WatchTable {
         }
     }
 
-    fn find_path(&self, path: &Path) -> Option<usize> {
+    fn find_path(&self, path: &DirPath) -> Option<usize> {
         let hash = self.hasher.hash_one(path);
         self.by_path.find(hash, |&s| slot_path(&self.slots, s) == path).map(|&s| s as usize)
     }
@@ -147,71 +146,77 @@ impl WatchTable {
     }
 }
 
-fn slot_path(slots: &[Slot], s: u32) -> &Path {
-    slots[s as usize].path.as_deref().expect("an indexed slot is live")
+fn slot_path(slots: &[Slot], s: u32) -> &DirPath {
+    slots[s as usize].path.as_ref().expect("an indexed slot is live")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn arc(p: &str) -> Arc<Path> {
-        Arc::from(Path::new(p))
+    use std::path::{Path, PathBuf};
+
+    fn handle(p: &str) -> DirPath {
+        DirPath::new(Path::new(p))
+    }
+
+    fn name(t: &WatchTable, wd: i32) -> Option<PathBuf> {
+        t.name(wd).map(DirPath::to_path_buf)
     }
 
     #[test]
     fn each_path_names_its_own_descriptor_until_removed() {
         let mut t = WatchTable::default();
         for i in 0..100 {
-            t.add(&arc(&format!("/r/d{i}")), i + 1, |_| unreachable!("no descriptor is shared"));
+            t.add(&handle(&format!("/r/d{i}")), i + 1, |_| unreachable!("no descriptor is shared"));
         }
         assert_eq!(t.len(), 100);
-        assert_eq!(t.wd_of(Path::new("/r/d7")), Some(8));
-        assert_eq!(t.name(8).map(|p| &**p), Some(Path::new("/r/d7")));
-        assert_eq!(t.remove(Path::new("/r/d7")), Some(8));
-        assert_eq!((t.wd_of(Path::new("/r/d7")), t.name(8), t.len()), (None, None, 99));
-        assert_eq!(t.remove(Path::new("/r/d7")), None, "removing twice does nothing");
+        assert_eq!(t.wd_of(&handle("/r/d7")), Some(8));
+        assert_eq!(name(&t, 8), Some("/r/d7".into()));
+        assert_eq!(t.remove(&handle("/r/d7")), Some(8));
+        assert_eq!((t.wd_of(&handle("/r/d7")), name(&t, 8), t.len()), (None, None, 99));
+        assert_eq!(t.remove(&handle("/r/d7")), None, "removing twice does nothing");
         // A freed slot is used again, and nothing else moved.
-        t.add(&arc("/r/new"), 500, |_| unreachable!());
-        assert_eq!(t.name(500).map(|p| &**p), Some(Path::new("/r/new")));
+        t.add(&handle("/r/new"), 500, |_| unreachable!());
+        assert_eq!(name(&t, 500), Some("/r/new".into()));
         for i in (0..100).filter(|&i| i != 7) {
-            assert_eq!(t.name(i + 1).map(|p| p.to_path_buf()), Some(format!("/r/d{i}").into()));
+            assert_eq!(name(&t, i + 1), Some(format!("/r/d{i}").into()));
         }
     }
 
     #[test]
     fn a_renamed_directory_is_named_by_its_new_path_and_watched_until_both_paths_go() {
         let mut t = WatchTable::default();
-        t.add(&arc("/r/old"), 3, |_| unreachable!());
+        t.add(&handle("/r/old"), 3, |_| unreachable!());
         // The old path is gone from disk (its rename is still queued): the new one takes the name.
-        t.add(&arc("/r/new"), 3, |_| false);
-        assert_eq!(t.name(3).map(|p| &**p), Some(Path::new("/r/new")));
-        assert_eq!(t.remove(Path::new("/r/old")), None, "the new path still holds the watch");
-        assert_eq!(t.name(3).map(|p| &**p), Some(Path::new("/r/new")));
-        assert_eq!(t.remove(Path::new("/r/new")), Some(3));
+        t.add(&handle("/r/new"), 3, |_| false);
+        assert_eq!(name(&t, 3), Some("/r/new".into()));
+        assert_eq!(t.remove(&handle("/r/old")), None, "the new path still holds the watch");
+        assert_eq!(name(&t, 3), Some("/r/new".into()));
+        assert_eq!(t.remove(&handle("/r/new")), Some(3));
     }
 
     #[test]
     fn a_symlinked_path_leaves_the_name_to_the_first_and_hands_it_on_when_that_goes() {
         let mut t = WatchTable::default();
-        t.add(&arc("/r/d"), 4, |_| unreachable!());
-        t.add(&arc("/r/link"), 4, |old| old == Path::new("/r/d"));
-        assert_eq!(t.name(4).map(|p| &**p), Some(Path::new("/r/d")));
-        assert_eq!((t.wd_of(Path::new("/r/link")), t.len()), (Some(4), 2));
+        t.add(&handle("/r/d"), 4, |_| unreachable!());
+        t.add(&handle("/r/link"), 4, |old| old.is(Path::new("/r/d")));
+        assert_eq!(name(&t, 4), Some("/r/d".into()));
+        assert_eq!((t.wd_of(&handle("/r/link")), t.len()), (Some(4), 2));
         // The namer goes first: the other holder names the events from now on.
-        assert_eq!(t.remove(Path::new("/r/d")), None);
-        assert_eq!(t.name(4).map(|p| &**p), Some(Path::new("/r/link")));
-        assert_eq!(t.remove(Path::new("/r/link")), Some(4));
+        assert_eq!(t.remove(&handle("/r/d")), None);
+        assert_eq!(name(&t, 4), Some("/r/link".into()));
+        assert_eq!(t.remove(&handle("/r/link")), Some(4));
     }
 
     #[test]
     fn a_descriptor_the_kernel_dropped_leaves_no_watch_to_remove() {
         let mut t = WatchTable::default();
-        t.add(&arc("/r/gone"), 9, |_| unreachable!());
+        t.add(&handle("/r/gone"), 9, |_| unreachable!());
         t.forget(9);
-        assert_eq!(t.name(9), None);
-        assert_eq!(t.wd_of(Path::new("/r/gone")), Some(9), "the path stays until the engine lets it go");
-        assert_eq!(t.remove(Path::new("/r/gone")), None);
+        assert_eq!(name(&t, 9), None);
+        assert_eq!(t.wd_of(&handle("/r/gone")), Some(9), "the path stays until the engine lets it go");
+        assert_eq!(t.remove(&handle("/r/gone")), None);
         assert_eq!(t.len(), 0);
     }
 }

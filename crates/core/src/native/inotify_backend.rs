@@ -14,8 +14,8 @@ use rustix::fs::inotify::{add_watch, remove_watch, WatchFlags};
 use rustix::io::Errno;
 
 use super::watch_table::WatchTable;
-use crate::dir_path::DirPath;
 use super::{Emit, RawEvent};
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 
 /// Changes only: no IN_OPEN / IN_ACCESS / IN_CLOSE_NOWRITE, so reading files costs nothing.

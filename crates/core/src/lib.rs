@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod change;
 pub mod config;
+mod dir_path;
 mod engine;
 pub mod error;
 pub mod filter;

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::config::WatchConfig;
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::{Kind, Meta};
@@ -61,7 +62,8 @@ pub struct Walked {
 }
 
 /// Walks below `start` (which the caller has already recorded), calling `before_read` on each directory
-/// and `found` on each entry that is not ignored. A directory that cannot be walked for a reason that
+/// and `found` on each entry that is not ignored. `before_read` gets the directory's path and its handle (see
+/// dir_path.rs), which the loop guard keeps too. A directory that cannot be walked for a reason that
 /// concerns it alone (gone, too long a path, unreadable with ignorePermissionDenied) is skipped and the
 /// walk goes on; any other error ends it.
 pub fn scan(
@@ -69,15 +71,15 @@ pub fn scan(
     rules: &ScanRules,
     filter: &mut PathFilter,
     visited: &mut Visited,
-    before_read: &mut dyn FnMut(&Path) -> Result<(), WatchError>,
+    before_read: &mut dyn FnMut(&Path, &DirPath) -> Result<(), WatchError>,
     found: &mut dyn FnMut(&Path, Meta),
 ) -> Result<Walked, WatchError> {
     let mut poll_mounts = Vec::new();
     let mut too_long: Option<WatchError> = None;
     let mut reader = DirReader::default();
-    let mut stack = vec![(start.to_path_buf(), dir_device(start))];
-    while let Some((dir, dir_dev)) = stack.pop() {
-        match before_read(&dir) {
+    let mut stack: Vec<(PathBuf, DirPath, u64)> = vec![(start.to_path_buf(), DirPath::new(start), dir_device(start))];
+    while let Some((dir, handle, dir_dev)) = stack.pop() {
+        match before_read(&dir, &handle) {
             Ok(()) => {}
             Err(e) if e.code == ErrorCode::Access && rules.ignore_permission_denied => continue,
             // Gone (or replaced by a file) since its parent was read: the parent's watch reports that, and a
@@ -123,8 +125,12 @@ pub fn scan(
                     continue;
                 }
             }
-            if visited.claim((dev, ino), &sub) {
-                stack.push((sub, dev));
+            let sub_handle = match sub.file_name() {
+                Some(name) => handle.child(name),
+                None => DirPath::new(&sub),
+            };
+            if visited.claim((dev, ino), &sub_handle) {
+                stack.push((sub, sub_handle, dev));
             }
         }
     }
@@ -265,7 +271,7 @@ mod tests {
         assert_eq!(count_dirs(&root, &rules(false), &filter), 6);
         assert_eq!(count_dirs(&root, &rules(true), &filter), 9);
         let mut walked = 0;
-        let mut before = |_: &Path| -> Result<(), WatchError> {
+        let mut before = |_: &Path, _: &DirPath| -> Result<(), WatchError> {
             walked += 1;
             Ok(())
         };
@@ -289,7 +295,7 @@ mod tests {
         };
         let mut filter = PathFilter::new(&FilterConfig::default()).unwrap();
         let mut found = Vec::new();
-        let result = scan(&root, &rules, &mut filter, &mut Visited::default(), &mut |_| Ok(()), &mut |p, _| {
+        let result = scan(&root, &rules, &mut filter, &mut Visited::default(), &mut |_, _| Ok(()), &mut |p, _| {
             found.push(p.to_path_buf())
         });
         let err = result.expect("the walk goes on").too_long.expect("the skipped directory is reported");

@@ -2,14 +2,16 @@
 //! removed directory's files can be reported and a rescan can be diffed.
 //!
 //! Stored compactly, because a watcher holds one entry per file of the tree (100,000 files are common):
-//! - a directory keeps its entries in one vector of 20-byte records and their names in one byte buffer, so
+//! - a directory keeps its entries in one vector of 16-byte records and their names in one byte buffer, so
 //!   an entry costs no allocation and no path of its own (only its name, once);
 //! - a file found by a native walk (no stat: kind and inode from the directory entry) needs no more; a
-//!   file whose metadata was read (mtime, size, device) keeps it in one shared slab;
+//!   file whose metadata was read (mtime, size, device, inode) keeps it in one shared slab;
 //! - a subdirectory's record points at the directory record of its entries, which holds its own metadata;
+//! - devices are numbered once per tree (a tree spans a handful of filesystems), so a record holds 4 bytes;
 //! - directories whose own entry is not in the tree (the parent of a root) are found by path ("tops"), and
 //!   everything else by walking names down from the nearest one;
-//! - a big directory gets a hash index of its names; a small one is searched in place.
+//! - a big directory gets a hash index of its names, kept beside the records (most directories are small,
+//!   so a record holds no room for one); a small one is searched in place.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,17 +25,30 @@ use crate::meta::{Kind, Meta};
 
 /// Above this many entries a directory's names get a hash index (below it a scan is as fast and costs nothing).
 const INDEX_FROM: usize = 24;
-const NONE: u32 = u32::MAX;
 
-/// One entry of a directory. `slot` is the entry's directory record for a directory, else its stat in
-/// `Tree::stats` (or NONE for an entry known from its directory entry alone, see `Meta::light`).
+/// One entry of a directory: 16 bytes, because a big tree has one per file. `data` is one word whose meaning
+/// depends on the entry: a directory's is its directory record (which holds its inode and device); a file
+/// known from its directory entry alone (see `Meta::light`) keeps its inode there; a file whose metadata was
+/// read (`stat`) keeps its slot in `Tree::stats` there (the slot holds its inode).
 #[derive(Clone, Copy)]
 struct Entry {
     name_at: u32,
     name_len: u16,
     kind: u8,
-    ino: [u32; 2],
-    slot: u32,
+    stat: bool,
+    data: [u32; 2],
+}
+
+impl Entry {
+    /// A directory's record in `Tree::dirs`, or a read file's slot in `Tree::stats`.
+    fn slot(&self) -> u32 {
+        self.data[0]
+    }
+
+    /// The inode of a file known from its directory entry alone.
+    fn ino(&self) -> u64 {
+        (self.data[0] as u64) | ((self.data[1] as u64) << 32)
+    }
 }
 
 /// What was read of a file beyond its directory entry.
@@ -42,21 +57,24 @@ struct Stat {
     mtime_ns: i64,
     size: u64,
     dev: u64,
+    ino: u64,
 }
 
 #[derive(Default)]
 struct Dir {
     entries: Vec<Entry>,
     names: Vec<u8>,
-    /// Entry positions by name hash, for a directory of more than INDEX_FROM entries.
-    index: Option<Box<HashTable<u32>>>,
+    /// The directory has a name index in `Tree::indexes` (it grew past INDEX_FROM entries).
+    indexed: bool,
     /// Bytes of `names` that belong to removed entries (compacted when they are half of it).
     garbage: u32,
-    /// The device of the entries known from their directory entry alone (fixed when the record is made).
-    files_dev: u64,
-    /// This directory's own device (its entry in the parent holds its inode). A directory changes only by
+    /// The device of the entries known from their directory entry alone (fixed when the record is made), as
+    /// its number in `Tree::devs`.
+    files_dev: u32,
+    /// This directory's own device (its number in `Tree::devs`) and inode. A directory changes only by
     /// identity (see `Meta::differs`), so its mtime and size are not kept: they read as 0.
-    dev: u64,
+    dev: u32,
+    ino: u64,
 }
 
 #[derive(Default)]
@@ -65,6 +83,10 @@ pub struct Tree {
     free_dirs: Vec<u32>,
     stats: Vec<Stat>,
     free_stats: Vec<u32>,
+    /// Every device the tree has seen; records name one by its position here.
+    devs: Vec<u64>,
+    /// Entry positions by name hash, by directory record, for the directories marked `indexed`.
+    indexes: HashMap<u32, HashTable<u32>>,
     /// Directories holding entries whose own entry is not in the tree, by path.
     tops: HashMap<PathBuf, u32>,
     hasher: std::collections::hash_map::RandomState,
@@ -97,7 +119,8 @@ impl Tree {
         let d = match self.find_dir(parent) {
             Some(d) => d,
             None => {
-                let d = self.new_dir(meta.dev);
+                let dev = self.dev_number(meta.dev);
+                let d = self.new_dir(dev);
                 self.tops.insert(parent.to_path_buf(), d);
                 d
             }
@@ -109,8 +132,8 @@ impl Tree {
         match self.position(d, name) {
             Some(i) => self.replace(d, i, path, meta),
             None => {
-                let slot = self.slot_for(d, path, meta);
-                self.push(d, name, meta.kind, meta.ino, slot);
+                let (stat, data) = self.data_for(d, path, meta);
+                self.push(d, name, Entry { name_at: 0, name_len: 0, kind: meta.kind as u8, stat, data });
                 self.len += 1;
             }
         }
@@ -126,9 +149,9 @@ impl Tree {
                     removed.push((path.to_path_buf(), self.meta_of(d, i)));
                     let e = self.dirs[d as usize].entries[i];
                     if kind_of(e.kind) == Kind::Dir {
-                        below.push(e.slot);
-                    } else if e.slot != NONE {
-                        self.free_stat(e.slot);
+                        below.push(e.slot());
+                    } else if e.stat {
+                        self.free_stat(e.slot());
                     }
                     self.remove_at(d, i);
                 }
@@ -156,7 +179,7 @@ impl Tree {
                     out.push((path.to_path_buf(), self.meta_of(d, i)));
                     let e = self.dirs[d as usize].entries[i];
                     if kind_of(e.kind) == Kind::Dir {
-                        below.push(e.slot);
+                        below.push(e.slot());
                     }
                 }
             }
@@ -193,12 +216,24 @@ impl Tree {
             if kind_of(e.kind) != Kind::Dir {
                 return None;
             }
-            d = e.slot;
+            d = e.slot();
         }
         Some(d)
     }
 
-    fn new_dir(&mut self, dev: u64) -> u32 {
+    /// A device's number in `devs`, numbering it if it is new. The list is as long as the number of
+    /// filesystems below the roots, so a search is cheap.
+    fn dev_number(&mut self, dev: u64) -> u32 {
+        match self.devs.iter().position(|&d| d == dev) {
+            Some(i) => i as u32,
+            None => {
+                self.devs.push(dev);
+                (self.devs.len() - 1) as u32
+            }
+        }
+    }
+
+    fn new_dir(&mut self, dev: u32) -> u32 {
         let dir = Dir { files_dev: dev, dev, ..Dir::default() };
         match self.free_dirs.pop() {
             Some(d) => {
@@ -212,6 +247,14 @@ impl Tree {
         }
     }
 
+    /// Puts directory record `d` back on the free list, with its name index if it has one.
+    fn free_dir(&mut self, d: u32) {
+        if std::mem::take(&mut self.dirs[d as usize]).indexed {
+            self.indexes.remove(&d);
+        }
+        self.free_dirs.push(d);
+    }
+
     /// A directory record for the directory entry `path` (with `meta`): the one a top held for it, if any.
     fn dir_for_entry(&mut self, path: &Path, meta: Meta) -> u32 {
         let d = match self.tops.remove(path) {
@@ -219,9 +262,13 @@ impl Tree {
                 *self.last.get_mut() = None;
                 d
             }
-            None => self.new_dir(meta.dev),
+            None => {
+                let dev = self.dev_number(meta.dev);
+                self.new_dir(dev)
+            }
         };
-        self.dirs[d as usize].dev = meta.dev;
+        self.dirs[d as usize].dev = self.dev_number(meta.dev);
+        self.dirs[d as usize].ino = meta.ino;
         d
     }
 
@@ -234,14 +281,13 @@ impl Tree {
                 let child = dir_path.join(self.name(d, &e));
                 out.push((child.clone(), self.meta_of(d, i)));
                 if kind_of(e.kind) == Kind::Dir {
-                    stack.push((e.slot, child));
-                } else if free && e.slot != NONE {
-                    self.free_stat(e.slot);
+                    stack.push((e.slot(), child));
+                } else if free && e.stat {
+                    self.free_stat(e.slot());
                 }
             }
             if free {
-                self.dirs[d as usize] = Dir::default();
-                self.free_dirs.push(d);
+                self.free_dir(d);
             }
         }
     }
@@ -254,7 +300,7 @@ impl Tree {
                 let child = dir_path.join(self.name(d, e));
                 out.push((child.clone(), self.meta_of(d, i)));
                 if kind_of(e.kind) == Kind::Dir {
-                    stack.push((e.slot, child));
+                    stack.push((e.slot(), child));
                 }
             }
         }
@@ -285,42 +331,39 @@ impl Tree {
         let is = |e: &Entry| {
             e.name_len as usize == want.len() && &dir.names[e.name_at as usize..e.name_at as usize + want.len()] == want
         };
-        match &dir.index {
-            Some(index) => {
-                let hash = self.hasher.hash_one(want);
-                index.find(hash, |&i| is(&dir.entries[i as usize])).map(|&i| i as usize)
-            }
-            None => dir.entries.iter().position(is),
+        if !dir.indexed {
+            return dir.entries.iter().position(is);
         }
+        let hash = self.hasher.hash_one(want);
+        self.indexes[&d].find(hash, |&i| is(&dir.entries[i as usize])).map(|&i| i as usize)
     }
 
     fn meta_of(&self, d: u32, i: usize) -> Meta {
         let dir = &self.dirs[d as usize];
         let e = dir.entries[i];
         let kind = kind_of(e.kind);
-        let ino = (e.ino[0] as u64) | ((e.ino[1] as u64) << 32);
         if kind == Kind::Dir {
-            return Meta { kind, mtime_ns: 0, size: 0, ino, dev: self.dirs[e.slot as usize].dev };
+            let sub = &self.dirs[e.slot() as usize];
+            return Meta { kind, mtime_ns: 0, size: 0, ino: sub.ino, dev: self.devs[sub.dev as usize] };
         }
-        match e.slot {
-            NONE => Meta::light(kind, ino, dir.files_dev),
-            s => {
-                let st = self.stats[s as usize];
-                Meta { kind, mtime_ns: st.mtime_ns, size: st.size, ino, dev: st.dev }
-            }
+        if e.stat {
+            let st = self.stats[e.slot() as usize];
+            return Meta { kind, mtime_ns: st.mtime_ns, size: st.size, ino: st.ino, dev: st.dev };
         }
+        Meta::light(kind, e.ino(), self.devs[dir.files_dev as usize])
     }
 
-    /// Where the metadata of a new entry `path` of directory `d` goes (see `Entry::slot`).
-    fn slot_for(&mut self, d: u32, path: &Path, meta: Meta) -> u32 {
+    /// What a new entry `path` of directory `d` keeps in its `stat` and `data` (see `Entry`).
+    fn data_for(&mut self, d: u32, path: &Path, meta: Meta) -> (bool, [u32; 2]) {
         if meta.kind == Kind::Dir {
-            return self.dir_for_entry(path, meta);
+            return (false, [self.dir_for_entry(path, meta), 0]);
         }
-        if meta == Meta::light(meta.kind, meta.ino, self.dirs[d as usize].files_dev) {
-            return NONE;
+        let files_dev = self.devs[self.dirs[d as usize].files_dev as usize];
+        if meta == Meta::light(meta.kind, meta.ino, files_dev) {
+            return (false, split_ino(meta.ino));
         }
-        let st = Stat { mtime_ns: meta.mtime_ns, size: meta.size, dev: meta.dev };
-        match self.free_stats.pop() {
+        let st = Stat { mtime_ns: meta.mtime_ns, size: meta.size, dev: meta.dev, ino: meta.ino };
+        let slot = match self.free_stats.pop() {
             Some(s) => {
                 self.stats[s as usize] = st;
                 s
@@ -329,7 +372,8 @@ impl Tree {
                 self.stats.push(st);
                 (self.stats.len() - 1) as u32
             }
-        }
+        };
+        (true, [slot, 0])
     }
 
     fn free_stat(&mut self, s: u32) {
@@ -342,44 +386,45 @@ impl Tree {
     fn replace(&mut self, d: u32, i: usize, path: &Path, meta: Meta) {
         let old = self.dirs[d as usize].entries[i];
         let was_dir = kind_of(old.kind) == Kind::Dir;
-        let slot = match (was_dir, meta.kind == Kind::Dir) {
+        let (stat, data) = match (was_dir, meta.kind == Kind::Dir) {
             (true, true) => {
-                self.dirs[old.slot as usize].dev = meta.dev;
-                old.slot
+                let dev = self.dev_number(meta.dev);
+                let sub = &mut self.dirs[old.slot() as usize];
+                (sub.dev, sub.ino) = (dev, meta.ino);
+                (false, old.data)
             }
             (true, false) => {
-                if self.dirs[old.slot as usize].entries.is_empty() {
-                    self.dirs[old.slot as usize] = Dir::default();
-                    self.free_dirs.push(old.slot);
+                if self.dirs[old.slot() as usize].entries.is_empty() {
+                    self.free_dir(old.slot());
                 } else {
-                    self.tops.insert(path.to_path_buf(), old.slot);
+                    self.tops.insert(path.to_path_buf(), old.slot());
                 }
                 *self.last.get_mut() = None;
-                self.slot_for(d, path, meta)
+                self.data_for(d, path, meta)
             }
             (false, _) => {
-                if old.slot != NONE {
-                    self.free_stat(old.slot);
+                if old.stat {
+                    self.free_stat(old.slot());
                 }
-                self.slot_for(d, path, meta)
+                self.data_for(d, path, meta)
             }
         };
         let e = &mut self.dirs[d as usize].entries[i];
-        e.kind = meta.kind as u8;
-        e.ino = split_ino(meta.ino);
-        e.slot = slot;
+        (e.kind, e.stat, e.data) = (meta.kind as u8, stat, data);
     }
 
-    fn push(&mut self, d: u32, name: &OsStr, kind: Kind, ino: u64, slot: u32) {
+    /// Adds `entry` to directory `d` under `name` (its name fields are set here).
+    fn push(&mut self, d: u32, name: &OsStr, mut entry: Entry) {
         let bytes = name.as_encoded_bytes();
         let hasher = &self.hasher;
         let dir = &mut self.dirs[d as usize];
-        let name_at = dir.names.len() as u32;
+        (entry.name_at, entry.name_len) = (dir.names.len() as u32, bytes.len() as u16);
         dir.names.extend_from_slice(bytes);
         let at = dir.entries.len() as u32;
-        dir.entries.push(Entry { name_at, name_len: bytes.len() as u16, kind: kind as u8, ino: split_ino(ino), slot });
-        if let Some(index) = &mut dir.index {
+        dir.entries.push(entry);
+        if dir.indexed {
             let (entries, names) = (&dir.entries, &dir.names);
+            let index = self.indexes.get_mut(&d).expect("an indexed directory has an index");
             index.insert_unique(hasher.hash_one(bytes), at, |&i| hasher.hash_one(entry_name(names, &entries[i as usize])));
         } else if dir.entries.len() > INDEX_FROM {
             let mut index = HashTable::with_capacity(dir.entries.len());
@@ -387,7 +432,8 @@ impl Tree {
                 let h = hasher.hash_one(entry_name(&dir.names, e));
                 index.insert_unique(h, i as u32, |&j| hasher.hash_one(entry_name(&dir.names, &dir.entries[j as usize])));
             }
-            dir.index = Some(Box::new(index));
+            self.indexes.insert(d, index);
+            dir.indexed = true;
         }
     }
 
@@ -396,7 +442,7 @@ impl Tree {
         let hasher = &self.hasher;
         let dir = &mut self.dirs[d as usize];
         let last = dir.entries.len() - 1;
-        if let Some(index) = &mut dir.index {
+        if let Some(index) = self.indexes.get_mut(&d).filter(|_| dir.indexed) {
             let h = hasher.hash_one(entry_name(&dir.names, &dir.entries[i]));
             if let Ok(found) = index.find_entry(h, |&j| j as usize == i) {
                 found.remove();
@@ -414,7 +460,10 @@ impl Tree {
             compact_names(dir);
         }
         if dir.entries.is_empty() {
-            dir.index = None;
+            if dir.indexed {
+                self.indexes.remove(&d);
+            }
+            dir.indexed = false;
             dir.names = Vec::new();
             dir.entries = Vec::new();
             dir.garbage = 0;
@@ -451,15 +500,16 @@ fn kind_of(k: u8) -> Kind {
     }
 }
 
+/// A name taken whole from `OsStr::as_encoded_bytes`, as an `OsStr` again.
 #[cfg(unix)]
-fn os_str(bytes: &[u8]) -> &OsStr {
+pub(crate) fn os_str(bytes: &[u8]) -> &OsStr {
     use std::os::unix::ffi::OsStrExt;
     OsStr::from_bytes(bytes)
 }
 
 #[cfg(not(unix))]
-fn os_str(bytes: &[u8]) -> &OsStr {
-    // SAFETY: the bytes are a whole name taken from `OsStr::as_encoded_bytes` by `push`.
+pub(crate) fn os_str(bytes: &[u8]) -> &OsStr {
+    // SAFETY: callers pass a whole name taken from `OsStr::as_encoded_bytes` (the tree's `push`, dir_path's `child`).
     unsafe { OsStr::from_encoded_bytes_unchecked(bytes) }
 }
 

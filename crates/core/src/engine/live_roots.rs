@@ -89,20 +89,21 @@ impl Engine {
             if native && !PER_DIR && present {
                 let n = self.native_mut();
                 n.unwatch(&path);
-                n.watch(&path, false)?;
+                n.watch(&path, &DirPath::new(&path), false)?;
             }
             return Ok(());
         }
         self.roots[ri].recursive = true;
         // The directory reached first through another path is walked there (see init_root).
-        let owned = Meta::read(&path, true).is_ok_and(|m| m.is_dir() && self.visited.claim((m.dev, m.ino), &path));
+        let handle = DirPath::new(&path);
+        let owned = Meta::read(&path, true).is_ok_and(|m| m.is_dir() && self.visited.claim((m.dev, m.ino), &handle));
         if !present || !owned {
             return Ok(());
         }
         if native && !PER_DIR {
             let n = self.native_mut();
             n.unwatch(&path);
-            n.watch(&path, true)?;
+            n.watch(&path, &handle, true)?;
         }
         self.scan_new_dir(ri, &path, false)
     }

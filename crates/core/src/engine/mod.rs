@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use crate::change::Output;
 use crate::config::{OnLimit, WatchConfig};
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;

@@ -27,7 +27,7 @@ impl Engine {
             // their own (a network mount is not crawled twice); their paths are taken out below either way.
             let native = self.roots[ri].mode == Mode::Native;
             let rules = ScanRules { stop_at_poll_mounts: native, recursive: self.roots[ri].recursive, ..ScanRules::new(&root, &self.cfg) };
-            let mut noop = |_: &Path| Ok(());
+            let mut noop = |_: &Path, _: &DirPath| Ok(());
             let mut found = |p: &Path, m: Meta| {
                 seen.insert(p.to_path_buf(), m);
             };

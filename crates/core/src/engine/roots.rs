@@ -41,18 +41,19 @@ impl Engine {
         if self.roots[ri].is_file {
             if native {
                 let parent = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-                self.native_mut().watch(&parent, false)?;
+                self.native_mut().watch(&parent, &DirPath::new(&parent), false)?;
             }
             return Ok(());
         }
         // The same directory reached through another root (a symlink to it, or a root nested in another):
         // watched once, under the first path, as the README says.
-        if !self.visited.claim((meta.dev, meta.ino), &path) {
+        let handle = DirPath::new(&path);
+        if !self.visited.claim((meta.dev, meta.ino), &handle) {
             return Ok(());
         }
         if native && !PER_DIR {
             let recursive = self.roots[ri].recursive;
-            self.native_mut().watch(&path, recursive)?;
+            self.native_mut().watch(&path, &handle, recursive)?;
         }
         self.scan_new_dir(ri, &path, report)
     }

@@ -97,12 +97,13 @@ impl Engine {
             return;
         }
         // A symlink to a directory already watched (or a loop): recorded, not walked again.
-        if !self.visited.claim((meta.dev, meta.ino), path) {
+        let handle = DirPath::new(path);
+        if !self.visited.claim((meta.dev, meta.ino), &handle) {
             return;
         }
         if is_root && self.roots[ri].mode == Mode::Native && !PER_DIR {
             let recursive = self.roots[ri].recursive;
-            if let Err(e) = self.native_mut().watch(path, recursive) {
+            if let Err(e) = self.native_mut().watch(path, &handle, recursive) {
                 return self.report(e);
             }
         }
@@ -139,9 +140,9 @@ impl Engine {
         };
         let now = Instant::now();
         let (tree, pending, native) = (&mut self.tree, &mut self.pending, &mut self.native);
-        let mut before_read = |d: &Path| -> Result<(), WatchError> {
+        let mut before_read = |d: &Path, handle: &DirPath| -> Result<(), WatchError> {
             match native.as_mut() {
-                Some(n) if watch_each => n.watch(d, false),
+                Some(n) if watch_each => n.watch(d, handle, false),
                 _ => Ok(()),
             }
         };

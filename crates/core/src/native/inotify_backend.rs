@@ -2,7 +2,6 @@
 //! placed synchronously by the engine, with a mask that leaves reads out. A reader thread turns kernel
 //! events into `RawEvent`s for the engine; a pipe wakes it to stop.
 
-use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -14,7 +13,9 @@ use rustix::event::{poll, PollFd, PollFlags};
 use rustix::fs::inotify::{add_watch, remove_watch, WatchFlags};
 use rustix::io::Errno;
 
+use super::watch_table::WatchTable;
 use super::{Emit, RawEvent};
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 
 /// Changes only: no IN_OPEN / IN_ACCESS / IN_CLOSE_NOWRITE, so reading files costs nothing.
@@ -28,18 +29,8 @@ const MASK: WatchMask = WatchMask::ATTRIB
     .union(WatchMask::DELETE_SELF)
     .union(WatchMask::MOVE_SELF);
 
-/// A watched directory's kernel watch (by its descriptor number): the path that names its events, and how
-/// many watched paths hold it. The kernel gives one descriptor per inode, so while a renamed directory's
-/// events are still queued its old and new paths can share one: the newest path names the descriptor's
-/// events, and the kernel watch is removed only when no path holds it any more.
-struct Watch {
-    path: Arc<Path>,
-    holders: u32,
-}
-
-/// Every watch by descriptor number, shared with the reader thread (which names events by it). One map for
-/// the name and the count, keyed by the bare number, because a big tree has one of each per directory.
-type ByWd = Arc<Mutex<HashMap<i32, Watch>>>;
+/// Every watch, shared with the reader thread (which names events by descriptor).
+type Shared = Arc<Mutex<WatchTable>>;
 
 pub struct InotifyBackend {
     /// The inotify instance's descriptor. Watches are added and removed by number through it, so no
@@ -48,9 +39,7 @@ pub struct InotifyBackend {
     /// Holds the instance open while the backend lives (the reader thread owns the `Inotify`); this is what
     /// keeps `fd` valid. Not duplicated: one watcher is one inotify descriptor.
     _open: Watches,
-    /// Each watched path's descriptor number; the path is the same `Arc` as its `Watch`'s when it names it.
-    by_path: HashMap<Arc<Path>, i32>,
-    by_wd: ByWd,
+    watches: Shared,
     /// The pipe's write end: a byte on it (or its closing) wakes the reader to stop.
     stop: OwnedFd,
     reader: Option<JoinHandle<()>>,
@@ -62,17 +51,21 @@ impl InotifyBackend {
         let (fd, open) = (inotify.as_raw_fd(), inotify.watches());
         let (wake, stop) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("pipe: {}", io::Error::from(e)), None))?;
-        let by_wd: ByWd = Arc::default();
-        let reader_by_wd = by_wd.clone();
+        let watches: Shared = Arc::default();
+        let reader_watches = watches.clone();
         let reader = std::thread::Builder::new()
             .name("watchfiles-inotify".into())
-            .spawn(move || read_loop(inotify, wake, reader_by_wd, emit))
+            .spawn(move || read_loop(inotify, wake, reader_watches, emit))
             .map_err(|e| WatchError::new(ErrorCode::Io, format!("could not start the inotify thread: {e}"), None))?;
-        Ok(InotifyBackend { fd, _open: open, by_path: HashMap::new(), by_wd, stop, reader: Some(reader) })
+        Ok(InotifyBackend { fd, _open: open, watches, stop, reader: Some(reader) })
     }
 }
 
 impl InotifyBackend {
+    fn table(&self) -> std::sync::MutexGuard<'_, WatchTable> {
+        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn inotify_fd(&self) -> BorrowedFd<'_> {
         // SAFETY: `_open` keeps the inotify descriptor open for as long as `self` lives.
         unsafe { BorrowedFd::borrow_raw(self.fd) }
@@ -80,61 +73,30 @@ impl InotifyBackend {
 }
 
 impl super::OsWatcher for InotifyBackend {
-    fn watch(&mut self, dir: &Path, _recursive: bool) -> Result<(), WatchError> {
-        if self.by_path.contains_key(dir) {
+    fn watch(&mut self, dir: &Path, handle: &DirPath, _recursive: bool) -> Result<(), WatchError> {
+        if self.table().wd_of(handle).is_some() {
             return Ok(());
         }
         // Only a directory (one replaced by a file since the walk read it fails with ENOTDIR, and is skipped).
         let flags = WatchFlags::from_bits_retain((MASK | WatchMask::ONLYDIR).bits());
         let id = add_watch(self.inotify_fd(), dir, flags).map_err(|e| add_error(&io::Error::from(e), dir))?;
-        let mut by_wd = self.by_wd.lock().unwrap_or_else(|p| p.into_inner());
-        let dir: Arc<Path> = match by_wd.get_mut(&id) {
-            Some(w) => {
-                w.holders += 1;
-                // The descriptor is already another path's, and that path still is this directory: `dir`
-                // reached it through a symlink (made in a race with the walk). Its events keep the first
-                // path's name. Otherwise the old path is gone (a rename whose events are still queued): the
-                // new name wins.
-                if *w.path != *dir && same_directory(&w.path, dir) {
-                    Arc::from(dir)
-                } else {
-                    w.path = Arc::from(dir);
-                    w.path.clone()
-                }
-            }
-            None => {
-                let path: Arc<Path> = Arc::from(dir);
-                by_wd.insert(id, Watch { path: path.clone(), holders: 1 });
-                path
-            }
-        };
-        drop(by_wd);
-        self.by_path.insert(dir, id);
+        // When the descriptor is already another path's and that path still is this directory, `dir` reached
+        // it through a symlink (made in a race with the walk): its events keep the first path's name.
+        // Otherwise the old path is gone (a rename whose events are still queued): the new name wins.
+        self.table().add(handle, id, |old| old != handle && same_directory(&old.to_path_buf(), dir));
         Ok(())
     }
 
     fn unwatch(&mut self, dir: &Path) {
-        let Some(id) = self.by_path.remove(dir) else { return };
-        let mut by_wd = self.by_wd.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(w) = by_wd.get_mut(&id) else { return };
-        w.holders = w.holders.saturating_sub(1);
-        if w.holders > 0 {
-            // Another path holds this inode's watch (the directory's new name): its events keep that name.
-            if *w.path == *dir {
-                if let Some(other) = self.by_path.iter().find(|(_, i)| **i == id).map(|(p, _)| p.clone()) {
-                    w.path = other;
-                }
-            }
-            return;
-        }
-        by_wd.remove(&id);
-        drop(by_wd);
+        // A path no handle holds is not watched.
+        let Some(handle) = DirPath::find(dir) else { return };
+        let Some(id) = self.table().remove(&handle) else { return };
         // Fails harmlessly when the kernel already dropped the watch of a deleted directory.
         let _ = remove_watch(self.inotify_fd(), id);
     }
 
     fn watch_count(&self) -> usize {
-        self.by_path.len()
+        self.table().len()
     }
 }
 
@@ -149,9 +111,11 @@ impl Drop for InotifyBackend {
 }
 
 /// Reads until the stop pipe wakes it (the pipe's read end closes when the thread ends).
-fn read_loop(mut inotify: Inotify, wake: OwnedFd, by_wd: ByWd, emit: Emit) {
-    // 64 KiB: a burst is read in few syscalls, so the kernel queue rarely fills.
-    let mut buffer = vec![0u8; 64 * 1024];
+fn read_loop(mut inotify: Inotify, wake: OwnedFd, watches: Shared, emit: Emit) {
+    // 16 KiB holds some 400 events, so a burst is still read in few syscalls (each read drains the queue
+    // until it would block). The buffer is zeroed, so all of it is resident from the start: 64 KiB cost
+    // 48 KiB more of every watcher's memory for no measurable gain.
+    let mut buffer = vec![0u8; 16 * 1024];
     let mut pending_from: Option<(u32, PathBuf)> = None;
     'outer: loop {
         // Made anew each time: the poll set borrows the inotify fd, which reading borrows mutably.
@@ -174,7 +138,7 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, by_wd: ByWd, emit: Emit) {
                     break 'outer;
                 }
             };
-            let paths_now = by_wd.lock().unwrap_or_else(|p| p.into_inner());
+            let paths_now = watches.lock().unwrap_or_else(|p| p.into_inner());
             let mut out = Vec::new();
             let mut forget = Vec::new();
             for ev in events {
@@ -185,24 +149,24 @@ fn read_loop(mut inotify: Inotify, wake: OwnedFd, by_wd: ByWd, emit: Emit) {
                 if ev.mask.contains(EventMask::IGNORED) {
                     // A watch we removed ourselves is unmapped first; one still mapped was dropped by the kernel:
                     // the directory it watched is gone, even if another now stands at that path.
-                    if let Some(w) = paths_now.get(&ev.wd.get_watch_descriptor_id()) {
-                        out.push(RawEvent::Unwatched(w.path.to_path_buf()));
+                    if let Some(dir) = paths_now.name(ev.wd.get_watch_descriptor_id()) {
+                        out.push(RawEvent::Unwatched(dir.to_path_buf()));
                     }
                     forget.push(ev.wd.get_watch_descriptor_id());
                     continue;
                 }
-                let Some(dir) = paths_now.get(&ev.wd.get_watch_descriptor_id()).map(|w| &w.path) else { continue };
-                let path = match ev.name {
-                    Some(name) => dir.join(name),
-                    None => dir.to_path_buf(),
-                };
+                let Some(dir) = paths_now.name(ev.wd.get_watch_descriptor_id()) else { continue };
+                let mut path = dir.to_path_buf();
+                if let Some(name) = ev.name {
+                    path.push(name);
+                }
                 translate(ev.mask, ev.cookie, path, &mut pending_from, &mut out);
             }
             drop(paths_now);
             if !forget.is_empty() {
-                let mut p = by_wd.lock().unwrap_or_else(|p| p.into_inner());
+                let mut table = watches.lock().unwrap_or_else(|p| p.into_inner());
                 for id in forget {
-                    p.remove(&id);
+                    table.forget(id);
                 }
             }
             for e in out {
@@ -271,15 +235,15 @@ mod tests {
         std::os::unix::fs::symlink(&d, &c).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let mut backend = InotifyBackend::new(Box::new(move |e| tx.send(e).is_ok())).unwrap();
-        backend.watch(&d, false).unwrap();
-        backend.watch(&c, false).unwrap();
+        backend.watch(&d, &DirPath::new(&d), false).unwrap();
+        backend.watch(&c, &DirPath::new(&c), false).unwrap();
         backend.unwatch(&c); // the engine lets the symlink go once it sees what c is: d stays watched
         std::fs::write(d.join("x"), "x").unwrap();
         let got = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
         assert_eq!(got, RawEvent::Writing(d.join("x"))); // its IN_CREATE, under d's name
         // A file where a directory was read is refused, not watched as if it were one.
         std::fs::write(root.join("f"), "f").unwrap();
-        assert_eq!(backend.watch(&root.join("f"), false).unwrap_err().code, ErrorCode::NotDir);
+        assert_eq!(backend.watch(&root.join("f"), &DirPath::new(&root.join("f")), false).unwrap_err().code, ErrorCode::NotDir);
     }
 
     fn run(events: &[(EventMask, u32, &str)]) -> Vec<RawEvent> {

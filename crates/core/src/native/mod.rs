@@ -13,11 +13,14 @@
 
 use std::path::Path;
 
+use crate::dir_path::DirPath;
 use crate::error::WatchError;
 
 mod event;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")))]
 mod inotify_backend;
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend")))]
+mod watch_table;
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(feature = "notify-backend"))))]
 mod notify_backend;
 
@@ -43,8 +46,9 @@ pub const BACKEND_NAME: &str = if OWN_INOTIFY {
 
 /// What the engine needs of an OS watcher.
 pub trait OsWatcher: Send {
-    /// Watches a directory: alone on per-dir backends, with its subtree (`recursive`) elsewhere.
-    fn watch(&mut self, dir: &Path, recursive: bool) -> Result<(), WatchError>;
+    /// Watches a directory: alone on per-dir backends, with its subtree (`recursive`) elsewhere. A backend
+    /// that keeps a record per directory keeps `handle` (dir's, see dir_path.rs), not a path of its own.
+    fn watch(&mut self, dir: &Path, handle: &DirPath, recursive: bool) -> Result<(), WatchError>;
     /// Stops watching a directory (a no-op when it is not watched).
     fn unwatch(&mut self, dir: &Path);
     /// OS watches held now.

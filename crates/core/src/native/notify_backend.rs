@@ -9,6 +9,7 @@ use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, R
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::{Emit, RawEvent};
+use crate::dir_path::DirPath;
 use crate::error::{ErrorCode, WatchError};
 
 pub struct NotifyBackend {
@@ -33,7 +34,7 @@ impl super::OsWatcher for NotifyBackend {
         self.watched.len()
     }
 
-    fn watch(&mut self, dir: &Path, recursive: bool) -> Result<(), WatchError> {
+    fn watch(&mut self, dir: &Path, _handle: &DirPath, recursive: bool) -> Result<(), WatchError> {
         if self.watched.contains(dir) {
             return Ok(());
         }

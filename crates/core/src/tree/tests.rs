@@ -22,9 +22,9 @@ fn insert_get_remove_subtree() {
 }
 
 #[test]
-fn an_entry_is_twenty_bytes_and_a_walked_file_allocates_nothing_of_its_own() {
-    assert_eq!(std::mem::size_of::<Entry>(), 20);
-    assert!(std::mem::size_of::<Dir>() <= 80);
+fn an_entry_is_sixteen_bytes_and_a_walked_file_allocates_nothing_of_its_own() {
+    assert_eq!(std::mem::size_of::<Entry>(), 16);
+    assert!(std::mem::size_of::<Dir>() <= 72);
     let mut t = Tree::default();
     t.insert(Path::new("/r"), Meta { kind: Kind::Dir, mtime_ns: 5, size: 4096, ino: 2, dev: 9 });
     assert_eq!(t.get(Path::new("/r")), Some(Meta { kind: Kind::Dir, mtime_ns: 0, size: 0, ino: 2, dev: 9 }));
@@ -37,6 +37,10 @@ fn an_entry_is_twenty_bytes_and_a_walked_file_allocates_nothing_of_its_own() {
     t.insert(Path::new("/r/bound"), Meta::light(Kind::File, 1, 10));
     assert_eq!(t.get(Path::new("/r/bound")), Some(Meta::light(Kind::File, 1, 10)));
     assert_eq!(t.stats.len(), 1);
+    // Only the wide directory has a name index, and it goes with the directory's entries.
+    assert_eq!(t.indexes.len(), 1);
+    t.remove_subtree(Path::new("/r"));
+    assert!(t.indexes.is_empty() && t.is_empty());
 }
 
 /// The tree as it was first written (a map per directory path): the behaviour the compact tree must keep,
@@ -141,6 +145,9 @@ fn matches_a_map_per_directory_path_through_random_operations() {
                 _ => assert_eq!(tree.get(&path), model.get(&path), "get, {what}"),
             }
             assert_eq!(tree.len(), model.len(), "len, {what}");
+            let indexed = tree.dirs.iter().enumerate().filter(|(_, dir)| dir.indexed);
+            assert!(indexed.clone().all(|(d, _)| tree.indexes.contains_key(&(d as u32))), "index kept, {what}");
+            assert_eq!(indexed.count(), tree.indexes.len(), "no index left behind, {what}");
         }
         // Everything the model holds is found, and nothing else is listed.
         for (dir, entries) in &model.dirs {

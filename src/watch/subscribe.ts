@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startJsPoll } from './backends/js-poll.js';
 import { startNative } from './backends/native.js';
 import { startWatchman } from './backends/watchman.js';
-import type { BackendHandle } from './backends/types.js';
+import { withLiveInfo, type BackendHandle } from './backends/types.js';
 import { makeBatch } from './batch.js';
 import { loadNative, nativeLoadError } from './addon.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
@@ -99,20 +99,7 @@ export async function start(
     return handle.clock();
   };
   const roots = liveRoots(handle, resolved.recursive, () => closed);
-  const subscription: Subscription = {
-    get backend() {
-      return handle.backend;
-    },
-    get pollReason() {
-      return handle.pollReason;
-    },
-    get watchCount() {
-      return handle.watchCount;
-    },
-    close,
-    clock,
-    ...roots,
-  };
+  const subscription: Subscription = withLiveInfo({ close, clock, ...roots }, handle);
   if (resolved.persistent) persistentSubscriptions.set(close, subscription);
   else dropped.register(subscription, close, token);
   if (resolved.signal?.aborted) await close();

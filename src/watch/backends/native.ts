@@ -6,7 +6,7 @@ import { makeBatch } from '../batch.js';
 import type { NativeBinding, NativeErrorInfo, NativeEvent, NativeOptions, NativeWatcherHandle } from '../addon.js';
 import type { ResolvedOptions } from '../options.js';
 import { WatchError, type FileChange, type WatchErrorCode } from '../types.js';
-import type { BackendHandle, BackendSinks } from './types.js';
+import { withLiveInfo, type BackendHandle, type BackendSinks, type WatcherInfo } from './types.js';
 
 export async function startNative(
   binding: NativeBinding,
@@ -43,22 +43,13 @@ export async function startNative(
   const rethrow = (error: unknown) => {
     throw toWatchError(error);
   };
-  return {
-    // Read from the watcher each time: adding or removing a root changes them.
-    get backend() {
-      return watcher.backend;
-    },
-    get pollReason() {
-      return watcher.pollReason;
-    },
-    get watchCount() {
-      return watcher.watchCount;
-    },
+  const control: Omit<BackendHandle, keyof WatcherInfo> = {
     close: () => watcher.close(),
     // The same watcher (one inotify instance, one batching thread) takes the root on.
     addRoot: (path, recursive) => watcher.addRoot(path, { recursive }).catch(rethrow),
     removeRoot: (path) => watcher.removeRoot(path).catch(rethrow),
   };
+  return withLiveInfo(control, watcher);
 }
 
 export function nativeOptions(o: ResolvedOptions): NativeOptions {

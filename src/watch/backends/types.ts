@@ -1,11 +1,27 @@
 import type { ResolvedOptions } from '../options.js';
 import type { ChangeBatch, WatchError } from '../types.js';
 
-/** What every backend gives subscribe(): a name, why it polls (if it does), and a way to stop. */
-export interface BackendHandle {
+/** What a watcher says of itself: its mechanism, why it polls (if it does), and its OS watches. */
+export interface WatcherInfo {
   readonly backend: string;
   readonly pollReason: string;
   readonly watchCount: number;
+}
+
+/**
+ * Gives `target` the info of `source` as getters that read it each time (adding or removing a root changes
+ * it); a spread would copy the values of the moment.
+ */
+export function withLiveInfo<T extends object>(target: T, source: WatcherInfo): T & WatcherInfo {
+  return Object.defineProperties(target, {
+    backend: { get: () => source.backend, enumerable: true },
+    pollReason: { get: () => source.pollReason, enumerable: true },
+    watchCount: { get: () => source.watchCount, enumerable: true },
+  }) as T & WatcherInfo;
+}
+
+/** What every backend gives subscribe(): a name, why it polls (if it does), and a way to stop. */
+export interface BackendHandle extends WatcherInfo {
   close(): Promise<void>;
   /** A since-token for changesSince(), where the backend has one (watchman). */
   clock?(): Promise<string>;

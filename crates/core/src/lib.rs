@@ -27,4 +27,5 @@ pub use change::{Batch, Change, FileChange, Output};
 pub use config::{FilterConfig, OnLimit, WatchConfig, DEFAULT_IGNORE_DIRS, DEFAULT_IGNORE_ENTRIES};
 pub use error::{ErrorCode, WatchError};
 pub use native::BACKEND_NAME;
-pub use watcher::{Watcher, WatcherInfo};
+pub use engine::WatcherInfo;
+pub use watcher::Watcher;

@@ -9,23 +9,12 @@ use std::thread::JoinHandle;
 use crate::budget;
 use crate::change::Output;
 use crate::config::{OnLimit, WatchConfig};
-use crate::engine::{Engine, Mode, Msg, Root, RootChange};
+use crate::engine::{Engine, Mode, Msg, Root, RootChange, WatcherInfo};
 use crate::error::{ErrorCode, WatchError};
 use crate::filter::PathFilter;
 use crate::meta::Meta;
 use crate::native::{new_backend, PER_DIR};
 use crate::scan::{count_dirs, ScanRules};
-
-/// What a running watcher uses, for `watcher.backend` and debug lines.
-#[derive(Debug, Clone)]
-pub struct WatcherInfo {
-    /// "inotify", "fsevents", "windows", "kqueue", "poll", or `"<native>+poll"` when mixed.
-    pub backend: String,
-    /// Why some or all roots are polled; empty when none is.
-    pub poll_reason: String,
-    /// OS watches placed (at start, or as of the last root added or removed).
-    pub watch_count: usize,
-}
 
 pub struct Watcher {
     tx: Sender<Msg>,

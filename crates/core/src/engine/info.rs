@@ -3,6 +3,17 @@
 use super::*;
 use crate::native::BACKEND_NAME;
 
+/// What a running watcher uses, for `watcher.backend` and debug lines.
+#[derive(Debug, Clone)]
+pub struct WatcherInfo {
+    /// "inotify", "fsevents", "windows", "kqueue", "poll", or `"<native>+poll"` when mixed.
+    pub backend: String,
+    /// Why some or all roots are polled; empty when none is.
+    pub poll_reason: String,
+    /// OS watches placed (at start, or as of the last root added or removed).
+    pub watch_count: usize,
+}
+
 impl Engine {
     /// Taken at start and after each root added or removed (the handle keeps the latest).
     pub(crate) fn info(&self) -> WatcherInfo {

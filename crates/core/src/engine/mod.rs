@@ -29,7 +29,6 @@ use crate::pending::Pending;
 use crate::scan::{scan, PollMount, ScanRules, Visited};
 use crate::tree::Tree;
 use crate::vcs::VcsProbe;
-use crate::watcher::WatcherInfo;
 use quick::QuickFlush;
 
 pub enum Msg {
@@ -129,6 +128,7 @@ pub struct Engine {
 }
 
 mod info;
+pub use info::WatcherInfo;
 mod live_roots;
 mod polling;
 mod quick;

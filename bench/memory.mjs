@@ -259,6 +259,9 @@ function report(all) {
     'watchfiles-node hands the allocator\'s free pages back to the OS after a walk of 10,000 entries or more',
     '(malloc_trim), which also returns free memory the process held before watching: at 10k files its figure',
     'can come out near zero or below; the 100k and 1M rows are dominated by what the watcher keeps.',
+    'Runs before 2026-12-07 loaded our addon only at the first subscribe(), so their rows of ours (baseline',
+    'included) also count the ~1.3-2 MB of its code pages; its load is counted in the import rows of',
+    '`bench/idle.mjs` ("watchfiles-node + its native binary") instead.',
     '',
   ];
   for (const [label, run] of Object.entries(all)) {

@@ -17,6 +17,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use hashbrown::HashTable;
 
+use crate::slots::Slots;
 use crate::tree::os_str;
 
 const NO_PARENT: u32 = u32::MAX;
@@ -115,8 +116,7 @@ struct Node {
 
 #[derive(Default)]
 struct Store {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
+    nodes: Slots<Node>,
     names: Vec<u8>,
     /// Bytes of `names` whose nodes are gone (the buffer is rewritten when they are most of it).
     garbage: usize,
@@ -161,16 +161,7 @@ impl Store {
         }
         let fresh = Node { parent, name_at: self.names.len() as u32, name_len, refs: 1 };
         self.names.extend_from_slice(bytes);
-        let node = match self.free.pop() {
-            Some(n) => {
-                self.nodes[n as usize] = fresh;
-                n
-            }
-            None => {
-                self.nodes.push(fresh);
-                (self.nodes.len() - 1) as u32
-            }
-        };
+        let node = self.nodes.insert(fresh);
         let hash = self.hash(parent, bytes);
         let (nodes, names, hasher) = (&self.nodes, &self.names, &self.hasher);
         self.index.insert_unique(hash, node, |&n| {
@@ -194,7 +185,7 @@ impl Store {
                 found.remove();
             }
             self.garbage += self.nodes[node as usize].name_len as usize;
-            self.free.push(node);
+            self.nodes.release(node);
             node = parent;
         }
         if self.index.is_empty() {
@@ -251,7 +242,7 @@ mod tests {
         for n in leaves {
             s.release(n);
         }
-        assert_eq!((s.nodes.capacity(), s.names.capacity(), s.free.capacity(), s.index.capacity()), (0, 0, 0, 0));
+        assert_eq!((s.nodes.capacity(), s.names.capacity(), s.nodes.free_capacity(), s.index.capacity()), (0, 0, 0, 0));
     }
 
     #[test]

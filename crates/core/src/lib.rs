@@ -17,6 +17,7 @@ pub mod mounts;
 mod native;
 mod pending;
 mod readdir;
+mod slots;
 pub mod scan;
 pub mod tree;
 pub mod vcs;

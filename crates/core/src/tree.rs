@@ -22,6 +22,7 @@ use std::path::{Component, Path, PathBuf};
 use hashbrown::HashTable;
 
 use crate::meta::{Kind, Meta};
+use crate::slots::Slots;
 
 /// Above this many entries a directory's names get a hash index (below it a scan is as fast and costs nothing).
 const INDEX_FROM: usize = 24;
@@ -79,10 +80,8 @@ struct Dir {
 
 #[derive(Default)]
 pub struct Tree {
-    dirs: Vec<Dir>,
-    free_dirs: Vec<u32>,
-    stats: Vec<Stat>,
-    free_stats: Vec<u32>,
+    dirs: Slots<Dir>,
+    stats: Slots<Stat>,
     /// Every device the tree has seen; records name one by its position here.
     devs: Vec<u64>,
     /// Entry positions by name hash, by directory record, for the directories marked `indexed`.
@@ -235,16 +234,7 @@ impl Tree {
 
     fn new_dir(&mut self, dev: u32) -> u32 {
         let dir = Dir { files_dev: dev, dev, ..Dir::default() };
-        match self.free_dirs.pop() {
-            Some(d) => {
-                self.dirs[d as usize] = dir;
-                d
-            }
-            None => {
-                self.dirs.push(dir);
-                (self.dirs.len() - 1) as u32
-            }
-        }
+        self.dirs.insert(dir)
     }
 
     /// Puts directory record `d` back on the free list, with its name index if it has one.
@@ -252,7 +242,7 @@ impl Tree {
         if std::mem::take(&mut self.dirs[d as usize]).indexed {
             self.indexes.remove(&d);
         }
-        self.free_dirs.push(d);
+        self.dirs.release(d);
     }
 
     /// A directory record for the directory entry `path` (with `meta`): the one a top held for it, if any.
@@ -363,21 +353,11 @@ impl Tree {
             return (false, split_ino(meta.ino));
         }
         let st = Stat { mtime_ns: meta.mtime_ns, size: meta.size, dev: meta.dev, ino: meta.ino };
-        let slot = match self.free_stats.pop() {
-            Some(s) => {
-                self.stats[s as usize] = st;
-                s
-            }
-            None => {
-                self.stats.push(st);
-                (self.stats.len() - 1) as u32
-            }
-        };
-        (true, [slot, 0])
+        (true, [self.stats.insert(st), 0])
     }
 
     fn free_stat(&mut self, s: u32) {
-        self.free_stats.push(s);
+        self.stats.release(s);
     }
 
     /// New metadata for an existing entry. A directory keeps its entries while it stays a directory (the

@@ -13,6 +13,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 
 use crate::dir_path::DirPath;
+use crate::slots::Slots;
 
 /// One watched path. `holders` is kept on the slot that names its descriptor: how many paths hold it.
 struct Slot {
@@ -24,8 +25,7 @@ struct Slot {
 
 #[derive(Default)]
 pub struct WatchTable {
-    slots: Vec<Slot>,
-    free: Vec<u32>,
+    slots: Slots<Slot>,
     /// Every live slot, by its path.
     by_path: HashTable<u32>,
     /// The slot that names each descriptor's events, by descriptor. A descriptor the kernel dropped is
@@ -54,7 +54,7 @@ impl WatchTable {
     /// new path names its events unless `keep_name(old)` says the old path keeps its name.
     pub fn add(&mut self, path: &DirPath, wd: i32, keep_name: impl FnOnce(&DirPath) -> bool) {
         debug_assert!(self.find_path(path).is_none(), "a path is added once");
-        let slot = self.new_slot(Slot { path: Some(path.clone()), wd, holders: 1 });
+        let slot = self.slots.insert(Slot { path: Some(path.clone()), wd, holders: 1 });
         let hash = self.hasher.hash_one(path);
         let (slots, hasher) = (&self.slots, &self.hasher);
         self.by_path.insert_unique(hash, slot, |&s| hasher.hash_one(slot_path(slots, s)));
@@ -83,7 +83,7 @@ impl WatchTable {
         }
         let wd = self.slots[slot].wd;
         self.slots[slot].path = None;
-        self.free.push(slot as u32);
+        self.slots.release(slot as u32);
         let namer = self.namer(wd)?;
         let holders = self.slots[namer].holders.saturating_sub(1);
         self.slots[namer].holders = holders;
@@ -128,19 +128,6 @@ impl WatchTable {
             Some(s) => *s = slot,
             None => {
                 self.by_wd.insert_unique(hash, slot, |&s| hasher.hash_one(slots[s as usize].wd));
-            }
-        }
-    }
-
-    fn new_slot(&mut self, slot: Slot) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = slot;
-                i
-            }
-            None => {
-                self.slots.push(slot);
-                (self.slots.len() - 1) as u32
             }
         }
     }

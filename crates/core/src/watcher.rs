@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::budget;
@@ -19,8 +19,8 @@ use crate::scan::{count_dirs, ScanRules};
 pub struct Watcher {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
-    /// As of the start, then of the last root added or removed.
-    info: Mutex<WatcherInfo>,
+    /// As of the start, then of the last root added or removed; shared with whoever reads it (info_cell).
+    info: Arc<Mutex<WatcherInfo>>,
 }
 
 impl Watcher {
@@ -76,7 +76,7 @@ impl Watcher {
                 return Err(WatchError::new(ErrorCode::MaxWatch, budget::limit_message(needed, available, limit), e.path.as_deref()));
             }
         }
-        let info = Mutex::new(engine.info());
+        let info = Arc::new(Mutex::new(engine.info()));
         let thread = std::thread::Builder::new()
             .name("watchfiles-batcher".into())
             .spawn(move || engine.run(rx))
@@ -88,6 +88,12 @@ impl Watcher {
     /// removed.
     pub fn info(&self) -> WatcherInfo {
         self.info.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The cell `info()` reads, kept up to date by this handle: a reader that must not wait for a root being
+    /// added (the binding's getters, while a root task holds the handle) reads it directly.
+    pub fn info_cell(&self) -> Arc<Mutex<WatcherInfo>> {
+        self.info.clone()
     }
 
     /// Watches one more root from now on (a directory, a file, or a path that does not exist yet, which is

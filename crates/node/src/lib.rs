@@ -86,7 +86,7 @@ type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, tr
 #[napi]
 pub struct NativeWatcher {
     inner: Arc<Mutex<Option<Watcher>>>,
-    /// As of the start, then of the last root added or removed (a root task updates it): read by the
+    /// The core handle's info cell (as of the start, then of the last root added or removed): read by the
     /// getters without waiting for a root task that holds `inner`.
     info: Arc<Mutex<WatcherInfo>>,
     /// The start roots' recursion: the default of a root added later.
@@ -136,14 +136,14 @@ impl NativeWatcher {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn add_root(&self, path: String, options: Option<NativeRootOptions>) -> AsyncTask<RootTask> {
         let recursive = options.and_then(|o| o.recursive).unwrap_or(self.recursive);
-        AsyncTask::new(RootTask { inner: self.inner.clone(), info: self.info.clone(), path: PathBuf::from(path), add: Some(recursive) })
+        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: Some(recursive) })
     }
 
     /// Stops watching a root; what only it held is let go without a report. Removing a root not watched
     /// does nothing.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_root(&self, path: String) -> AsyncTask<RootTask> {
-        AsyncTask::new(RootTask { inner: self.inner.clone(), info: self.info.clone(), path: PathBuf::from(path), add: None })
+        AsyncTask::new(RootTask { inner: self.inner.clone(), path: PathBuf::from(path), add: None })
     }
 
     /// Stops watching and joins the watcher's threads, off the JS thread. Idempotent.
@@ -183,7 +183,7 @@ impl Task for StartTask {
 
     fn resolve(&mut self, env: Env, started: Self::Output) -> Result<NativeWatcher> {
         let watcher = started.map_err(|e| js_error(&env, e))?;
-        let info = Arc::new(Mutex::new(watcher.info()));
+        let info = watcher.info_cell();
         let inner = Arc::new(Mutex::new(Some(watcher)));
         // A worker_thread terminated while watching: stop the threads before its environment goes away.
         // Weak, so a watcher collected without close() is dropped (and stopped) at once, not at teardown.
@@ -199,7 +199,6 @@ impl Task for StartTask {
 
 pub struct RootTask {
     inner: Arc<Mutex<Option<Watcher>>>,
-    info: Arc<Mutex<WatcherInfo>>,
     path: PathBuf,
     /// Add, with this recursion; None: remove.
     add: Option<bool>,
@@ -216,12 +215,10 @@ impl Task for RootTask {
             return Ok(Err(WatchError::new(ErrorCode::Invalid, "the watcher is closed", None)));
         };
         let path = std::mem::take(&mut self.path);
-        let done = match self.add {
+        Ok(match self.add {
             Some(recursive) => watcher.add_root(path, recursive),
             None => watcher.remove_root(path),
-        };
-        *self.info.lock().unwrap_or_else(|p| p.into_inner()) = watcher.info();
-        Ok(done)
+        })
     }
 
     fn resolve(&mut self, env: Env, done: Self::Output) -> Result<()> {

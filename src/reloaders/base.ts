@@ -21,7 +21,7 @@ export abstract class BaseReloader extends ReloaderEmitter {
   /** Callers of watchesInPlace(), each with the watch-list version it waits for. */
   private placedWaiters: { version: number; resolve: () => void }[] = [];
   /** The watch-list version the last step placed (-1: none since the start or the last stop). */
-  private placedVersion = -1;
+  private lastPlaced = -1;
 
   /** Watch the files under `dir` that match `glob` (picomatch syntax, `**` for any depth). Relative dirs resolve against the cwd. */
   watchDir(dir: string, glob = '**/*'): this {
@@ -98,13 +98,18 @@ export abstract class BaseReloader extends ReloaderEmitter {
    */
   watchesInPlace(): Promise<void> {
     const version = this.watches.version;
-    if (version <= this.placedVersion) return Promise.resolve();
+    if (version <= this.lastPlaced) return Promise.resolve();
     return new Promise((resolve) => this.placedWaiters.push({ version, resolve }));
+  }
+
+  /** The watch-list version the last step placed: a step compares it with `watches.version` to know what is new. */
+  protected get placedVersion(): number {
+    return this.lastPlaced;
   }
 
   /** A step placed the watches as they were at `version` (or stop() gave up on them: Infinity). */
   protected placed(version: number): void {
-    this.placedVersion = Math.max(this.placedVersion, version);
+    this.lastPlaced = Math.max(this.lastPlaced, version);
     if (!this.placedWaiters.length) return;
     const waiting = [];
     for (const w of this.placedWaiters) {
@@ -166,7 +171,7 @@ export abstract class BaseReloader extends ReloaderEmitter {
   /** The watches are let go (stop, or run() ended): nobody waits for them, and a later run() places them anew. */
   private unplace(): void {
     this.placed(Infinity);
-    this.placedVersion = -1;
+    this.lastPlaced = -1;
   }
 
   private async *ticks(signal: AbortSignal, untilChange = false): AsyncGenerator<ChangeBatch, void, void> {

@@ -37,7 +37,6 @@ export class WatchfilesReloader extends BaseReloader {
   private rootSet: RootSet = this.newRootSet();
   /** Some roots could not be watched (a file stands on their path): tried again at each step. */
   private refused = false;
-  private syncedVersion = -1;
   private queue: ChangeBatch[] = [];
   private wake: (() => void) | undefined;
 
@@ -77,7 +76,7 @@ export class WatchfilesReloader extends BaseReloader {
     if (!placed && !this.queue.length) {
       await this.waitForBatch(signal, untilChange);
       // Watches added while we waited are placed now, not a `timeout` later.
-      if (!signal.aborted && this.watches.version !== this.syncedVersion) placed = await this.sync(signal);
+      if (!signal.aborted && this.watches.version !== this.placedVersion) placed = await this.sync(signal);
     }
     if (signal.aborted) return makeBatch([]);
     const batches = this.queue.splice(0);
@@ -88,19 +87,17 @@ export class WatchfilesReloader extends BaseReloader {
     const rootSet = this.rootSet;
     this.rootSet = this.newRootSet();
     this.refused = false;
-    this.syncedVersion = -1;
     this.queue = [];
     await rootSet.close();
   }
 
   /** Brings the subscription's roots in line with the watches. True when roots were added. */
   private async sync(signal: AbortSignal): Promise<boolean> {
-    if (this.watches.version === this.syncedVersion && !this.refused) return false;
+    if (this.watches.version === this.placedVersion && !this.refused) return false;
     const version = this.watches.version;
     const rootSet = this.rootSet;
     const { added, refused } = await rootSet.set(new Map(computeRoots(this.watches).map((r) => [r.dir, r.recursive])));
     if (signal.aborted || rootSet !== this.rootSet) return false;
-    this.syncedVersion = version;
     this.refused = refused.length > 0;
     this.placed(version);
     return added.length > 0;
@@ -169,7 +166,7 @@ export class WatchfilesReloader extends BaseReloader {
     const forever = untilChange && !this.refused;
     return new Promise((resolve) => {
       // Watches changed since the sync (before this wait could be woken): place them first.
-      if (this.watches.version !== this.syncedVersion) return resolve();
+      if (this.watches.version !== this.placedVersion) return resolve();
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
